@@ -1,0 +1,61 @@
+//! The HTML shell and the root component, shared by server rendering and hydration.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::StaticSegment;
+
+use crate::pages::{Home, NotFound};
+
+/// The document around the app: rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/taskdeck.css"/>
+        <Router>
+            <header class="site-header">
+                <a class="brand" href="/">"Taskdeck"</a>
+            </header>
+            <main id="main" class="site-main">
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=StaticSegment("") view=Home/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated="true"` on `<html>` once the WASM has taken over the page. Effects never
+/// run during server rendering, so the attribute's presence proves hydration finished; end-to-end
+/// tests wait for it instead of sleeping.
+fn mark_hydrated() {
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            // Failing to set a data attribute is harmless: tests would then report the timeout.
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+}

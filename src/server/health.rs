@@ -1,0 +1,63 @@
+//! Liveness and readiness probes for load balancers and orchestrators.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use super::state::AppState;
+use crate::db;
+use crate::domain::Problem;
+
+/// A readiness probe must answer even when the database does not: past this, it is "not ready".
+const READINESS_TIMEOUT: Duration = Duration::from_secs(3);
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+}
+
+/// 200 while the process runs: it checks nothing else, so a database outage never gets healthy
+/// servers restarted.
+async fn healthz() -> Response {
+    status_body("ok")
+}
+
+/// 200 when the database answers a query, 503 otherwise. The pool replaces broken connections
+/// on checkout, so this recovers by itself once the database is back.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match tokio::time::timeout(READINESS_TIMEOUT, db::ping(&state.pool)).await {
+        Ok(Ok(())) => status_body("ready"),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "readiness check: database error");
+            unavailable()
+        }
+        Err(_) => {
+            tracing::warn!(
+                timeout_s = READINESS_TIMEOUT.as_secs(),
+                "readiness check: database did not answer in time"
+            );
+            unavailable()
+        }
+    }
+}
+
+fn status_body(status: &'static str) -> Response {
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(serde_json::json!({ "status": status })),
+    )
+        .into_response()
+}
+
+fn unavailable() -> Response {
+    Problem::from_status(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the database is not reachable",
+    )
+    .into_response()
+}

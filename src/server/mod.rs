@@ -1,0 +1,9 @@
+//! Everything only the server runs: configuration, the HTTP application and its handlers.
+
+pub mod config;
+pub mod health;
+pub mod problem;
+pub mod rest;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

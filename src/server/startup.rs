@@ -1,0 +1,142 @@
+//! Building the application and running it until a shutdown signal.
+
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::{middleware, Router};
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use super::config::Config;
+use super::state::AppState;
+use super::{health, rest, telemetry};
+use crate::app::{shell, App};
+use crate::db;
+
+/// How long in-flight requests may run after a shutdown signal before the server stops anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] db::StartupError),
+    #[error("cannot listen on {addr} (set LEPTOS_SITE_ADDR to another address): {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    pool: PgPool,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and binds the listening socket. With port 0
+    /// in `site_addr` the system picks a free port; [`Application::local_addr`] reports it.
+    pub async fn build(
+        config: Config,
+        leptos_options: LeptosOptions,
+    ) -> Result<Self, StartupError> {
+        let pool = db::connect_and_migrate(&config.database).await?;
+        let addr = leptos_options.site_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        let state = AppState {
+            pool: pool.clone(),
+            config: Arc::new(config),
+            leptos_options,
+        };
+        Ok(Self {
+            listener,
+            router: router(state),
+            pool,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish (for at most
+    /// [`SHUTDOWN_GRACE`]) and closes the database pool.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let signalled = Arc::new(Notify::new());
+        let graceful = {
+            let signalled = Arc::clone(&signalled);
+            async move {
+                shutdown.await;
+                tracing::info!("shutting down: finishing in-flight requests");
+                signalled.notify_one();
+            }
+        };
+        let server = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(graceful);
+        let deadline = async move {
+            signalled.notified().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        let result = tokio::select! {
+            result = server.into_future() => result,
+            () = deadline => {
+                tracing::warn!(
+                    grace_s = SHUTDOWN_GRACE.as_secs(),
+                    "requests still running after the grace period; stopping anyway"
+                );
+                Ok(())
+            }
+        };
+        self.pool.close().await;
+        tracing::info!("stopped");
+        result
+    }
+}
+
+/// The whole HTTP surface: probes, the JSON API, server functions and pages, static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+    rest::mount(Router::new().merge(health::router()))
+        // Also registers every server function, under its own /rpc prefix.
+        .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(telemetry::log_requests))
+        .with_state(state)
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM (what orchestrators send).
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // Without a handler we can never be interrupted: wait for SIGTERM instead.
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

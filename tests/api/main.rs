@@ -1,0 +1,12 @@
+//! Integration tests: the real router and the real binary against a real PostgreSQL. Each
+//! `#[sqlx::test]` gets a fresh, migrated database of its own.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod helpers;
+
+mod health;
+mod leptos_toml;
+mod pages;
+mod routing;
+mod schema;
+mod startup;

@@ -1,0 +1,58 @@
+use sqlx::PgPool;
+
+use crate::helpers::{assert_problem, leptos_options, TestApp};
+
+#[sqlx::test]
+async fn unknown_api_paths_are_problem_documents_for_every_method(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for path in [
+        "/api",
+        "/api/",
+        "/api/nope",
+        "/api/tasks/x/y/z",
+        "/api/auth/unknown",
+    ] {
+        for method in [
+            reqwest::Method::GET,
+            reqwest::Method::POST,
+            reqwest::Method::DELETE,
+        ] {
+            let response = app
+                .client
+                .request(method.clone(), app.url(path))
+                .send()
+                .await
+                .unwrap();
+            let body = assert_problem(response, 404).await;
+            assert_eq!(body["title"], "Not Found", "{method} {path}");
+            assert_eq!(body["detail"], "no such API endpoint");
+        }
+    }
+}
+
+#[sqlx::test]
+async fn paths_that_only_start_like_api_are_pages(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app.get("/apiary").await;
+    assert_eq!(response.status(), 404);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+}
+
+#[sqlx::test]
+async fn static_files_are_served_from_the_site_root(pool: PgPool) {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::copy("public/favicon.svg", site.path().join("favicon.svg")).unwrap();
+    let mut options = leptos_options();
+    options.site_root = site.path().to_str().unwrap().into();
+    let app = TestApp::spawn_with(pool, options).await;
+    let response = app.get("/favicon.svg").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+    assert_eq!(
+        response.bytes().await.unwrap(),
+        std::fs::read("public/favicon.svg").unwrap()
+    );
+}
