@@ -1,15 +1,24 @@
 import { test as base, expect, type Page } from "@playwright/test";
 
-/**
- * Every test fails if the page logs a console error or throws: hydration mismatches and panics
- * in the WASM show up there first.
- */
-export const test = base.extend<{ consoleErrors: string[] }>({
+type Fixtures = {
+  /**
+   * Console errors a test expects, e.g. Chromium's own line for a page served with status 404.
+   * Every other console error or uncaught exception fails the test: hydration mismatches and
+   * panics in the WASM show up there first.
+   */
+  expectedConsoleErrors: RegExp[];
+  consoleErrors: string[];
+};
+
+export const test = base.extend<Fixtures>({
+  expectedConsoleErrors: [[], { option: true }],
   consoleErrors: [
-    async ({ page }, use) => {
+    async ({ page, expectedConsoleErrors }, use) => {
       const errors: string[] = [];
       page.on("console", (message) => {
-        if (message.type() === "error") errors.push(message.text());
+        if (message.type() !== "error") return;
+        const text = message.text();
+        if (!expectedConsoleErrors.some((pattern) => pattern.test(text))) errors.push(text);
       });
       page.on("pageerror", (error) => errors.push(error.message));
       await use(errors);
