@@ -104,6 +104,18 @@ async fn an_invalid_setting_names_its_variable() {
     assert_one_line_failure(code, &stderr, &["COOKIE_SECURE", "true or false"]);
 }
 
+/// The binary, connected to `pool`'s database through a proxy the test controls, once ready.
+async fn start_ready_server(pool: &PgPool) -> (DbProxy, ServerProcess, reqwest::Client) {
+    let proxy = DbProxy::for_pool(pool).await;
+    let database_url = proxy.database_url(pool);
+    let server =
+        ServerProcess::start(&[("DATABASE_URL", &database_url), ("JWT_SECRET", TEST_SECRET)]).await;
+    let client = reqwest::Client::new();
+    let ready = client.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    (proxy, server, client)
+}
+
 #[sqlx::test]
 async fn the_binary_migrates_then_serves(pool: PgPool) {
     // A database with no schema at all: the server applies the migrations itself.
@@ -111,20 +123,7 @@ async fn the_binary_migrates_then_serves(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    let proxy = DbProxy::for_pool(&pool).await;
-    let database_url = proxy.database_url(&pool);
-    let server =
-        ServerProcess::start(&[("DATABASE_URL", &database_url), ("JWT_SECRET", TEST_SECRET)]).await;
-    let client = reqwest::Client::new();
-    assert_eq!(
-        client
-            .get(server.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    let (_proxy, _server, _client) = start_ready_server(&pool).await;
     let tables: Vec<(String,)> = sqlx::query_as(
         "SELECT table_name::text FROM information_schema.tables \
          WHERE table_schema = 'public' ORDER BY 1",
@@ -138,20 +137,7 @@ async fn the_binary_migrates_then_serves(pool: PgPool) {
 
 #[sqlx::test]
 async fn sigterm_lets_an_in_flight_request_finish(pool: PgPool) {
-    let proxy = DbProxy::for_pool(&pool).await;
-    let database_url = proxy.database_url(&pool);
-    let mut server =
-        ServerProcess::start(&[("DATABASE_URL", &database_url), ("JWT_SECRET", TEST_SECRET)]).await;
-    let client = reqwest::Client::new();
-    assert_eq!(
-        client
-            .get(server.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    let (proxy, mut server, client) = start_ready_server(&pool).await;
 
     // Make the database slow, so that a readiness check is still running when the signal lands.
     proxy.set_delay(Duration::from_millis(250));
