@@ -1,5 +1,8 @@
 //! PostgreSQL access: the connection pool, migrations, and one module per aggregate.
 
+pub mod login_failures;
+pub mod users;
+
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;

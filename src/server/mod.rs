@@ -1,6 +1,8 @@
 //! Everything only the server runs: configuration, the HTTP application and its handlers.
 
+pub mod auth;
 pub mod config;
+pub mod error;
 pub mod health;
 pub mod problem;
 pub mod rest;

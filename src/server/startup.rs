@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 
 use super::config::Config;
 use super::state::AppState;
-use super::{health, rest, telemetry};
+use super::{auth, health, rest, telemetry};
 use crate::app::{shell, App};
 use crate::db;
 
@@ -25,6 +25,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 pub enum StartupError {
     #[error(transparent)]
     Database(#[from] db::StartupError),
+    #[error("{0}")]
+    Internal(String),
     #[error("cannot listen on {addr} (set LEPTOS_SITE_ADDR to another address): {source}")]
     Bind {
         addr: SocketAddr,
@@ -50,11 +52,12 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
-        let state = AppState {
-            pool: pool.clone(),
-            config: Arc::new(config),
-            leptos_options,
-        };
+        // The dummy password hash costs one argon2 run: pay it now, not on a first login.
+        tokio::task::spawn_blocking(auth::warm_up)
+            .await
+            .map_err(|err| StartupError::Internal(err.to_string()))?;
+        let state = AppState::new(pool.clone(), config, leptos_options);
+        tokio::spawn(maintenance(pool.clone()));
         Ok(Self {
             listener,
             router: router(state),
@@ -117,6 +120,18 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(telemetry::log_requests))
         .with_state(state)
+}
+
+/// Periodic clean-up of rows that no longer mean anything: expired login failures.
+async fn maintenance(pool: PgPool) {
+    let mut every = tokio::time::interval(Duration::from_secs(300));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(err) = db::login_failures::delete_expired(&pool).await {
+            tracing::warn!(error = %err, "clean-up of expired login failures failed");
+        }
+    }
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM (what orchestrators send).

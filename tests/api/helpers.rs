@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
 use std::time::Duration;
 
 use leptos::config::{get_configuration, LeptosOptions};
@@ -58,15 +59,19 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(pool: PgPool) -> Self {
-        Self::spawn_with(pool, leptos_options()).await
+        Self::start(AppState::new(pool, test_config(&[]), leptos_options())).await
     }
 
     pub async fn spawn_with(pool: PgPool, leptos_options: LeptosOptions) -> Self {
-        let state = AppState {
-            pool,
-            config: Arc::new(test_config(&[])),
-            leptos_options,
-        };
+        Self::start(AppState::new(pool, test_config(&[]), leptos_options)).await
+    }
+
+    /// With these configuration variables on top of the test defaults.
+    pub async fn spawn_with_config(pool: PgPool, vars: &[(&str, &str)]) -> Self {
+        Self::start(AppState::new(pool, test_config(vars), leptos_options())).await
+    }
+
+    async fn start(state: AppState) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod auth;
 mod health;
 mod leptos_toml;
 mod pages;

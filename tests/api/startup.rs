@@ -132,7 +132,16 @@ async fn the_binary_migrates_then_serves(pool: PgPool) {
     .await
     .unwrap();
     let tables: Vec<String> = tables.into_iter().map(|(t,)| t).collect();
-    assert_eq!(tables, ["_sqlx_migrations", "sessions", "tasks", "users"]);
+    assert_eq!(
+        tables,
+        [
+            "_sqlx_migrations",
+            "login_failures",
+            "sessions",
+            "tasks",
+            "users"
+        ]
+    );
 }
 
 #[sqlx::test]

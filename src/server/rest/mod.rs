@@ -1,6 +1,11 @@
 //! The public JSON API under `/api` (contract: API.md). Each resource adds its own `router()`.
 
-use axum::http::StatusCode;
+pub mod auth;
+pub mod json;
+
+use axum::extract::Request;
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
@@ -10,7 +15,11 @@ use crate::domain::Problem;
 
 /// Mounts the API under `/api` on `app`.
 pub fn mount(app: Router<AppState>) -> Router<AppState> {
-    app.nest("/api", Router::new().fallback(not_found))
+    let api = Router::new()
+        .merge(auth::router())
+        .fallback(not_found)
+        .layer(middleware::from_fn(problem_for_bare_errors));
+    app.nest("/api", api)
         // `nest` matches `/api` and `/api/anything`, but not `/api/` itself.
         .route("/api/", any(not_found))
 }
@@ -18,4 +27,25 @@ pub fn mount(app: Router<AppState>) -> Router<AppState> {
 /// Any path under `/api` that no resource claims: a problem document, never the HTML 404 page.
 async fn not_found() -> Response {
     Problem::from_status(StatusCode::NOT_FOUND, "no such API endpoint").into_response()
+}
+
+/// axum answers a known path with an unsupported method by itself (405, with a complete `Allow`
+/// header but no body); give that answer the API's problem-document body, keeping its headers.
+async fn problem_for_bare_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let problem = Problem::from_status(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed here; see the Allow header"),
+    )
+    .into_response();
+    let (problem_parts, body) = problem.into_parts();
+    parts.headers.extend(problem_parts.headers);
+    Response::from_parts(parts, body)
 }

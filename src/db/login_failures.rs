@@ -1,0 +1,82 @@
+//! Failed sign-ins, counted per email and per client address over a sliding window.
+
+use std::net::IpAddr;
+
+use sqlx::PgExecutor;
+
+use crate::domain::Email;
+
+/// The sliding window and the limits of API.md.
+pub const WINDOW_SECS: i64 = 15 * 60;
+pub const MAX_PER_EMAIL: i64 = 10;
+pub const MAX_PER_CLIENT: i64 = 50;
+
+/// Seconds until this email and this address may try again, or `None` when neither is throttled.
+///
+/// Throttled means the limit is reached within the window; it lifts when the oldest failure that
+/// counts towards the limit leaves the window.
+pub async fn throttled_for(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+    client_ip: Option<IpAddr>,
+) -> Result<Option<u64>, sqlx::Error> {
+    // The limit-th most recent failure inside the window (OFFSET limit - 1): while it exists,
+    // the limit is reached, and it lifts when that failure leaves the window.
+    let wait = sqlx::query_scalar!(
+        r#"SELECT EXTRACT(EPOCH FROM GREATEST(
+               (SELECT failed_at FROM login_failures
+                 WHERE email = $1 AND failed_at > now() - make_interval(secs => $3)
+                 ORDER BY failed_at DESC OFFSET $4 LIMIT 1),
+               (SELECT failed_at FROM login_failures
+                 WHERE client_ip = $2 AND failed_at > now() - make_interval(secs => $3)
+                 ORDER BY failed_at DESC OFFSET $5 LIMIT 1)
+           ) + make_interval(secs => $3) - now())::float8 AS "wait""#,
+        email.as_ref(),
+        client_ip.map(|ip| ip.to_string()),
+        WINDOW_SECS as f64,
+        MAX_PER_EMAIL - 1,
+        MAX_PER_CLIENT - 1,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(wait
+        .filter(|secs| *secs > 0.0)
+        .map(|secs| secs.ceil() as u64))
+}
+
+pub async fn record(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+    client_ip: Option<IpAddr>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO login_failures (email, client_ip) VALUES ($1, $2)",
+        email.as_ref(),
+        client_ip.map(|ip| ip.to_string()),
+    )
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// After a successful sign-in, earlier mistakes with this email no longer count against it.
+pub async fn forget_email(db: impl PgExecutor<'_>, email: &Email) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM login_failures WHERE email = $1",
+        email.as_ref()
+    )
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Removes failures that can no longer count (periodic clean-up).
+pub async fn delete_expired(db: impl PgExecutor<'_>) -> Result<u64, sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM login_failures WHERE failed_at < now() - make_interval(secs => $1)",
+        WINDOW_SECS as f64
+    )
+    .execute(db)
+    .await
+    .map(|done| done.rows_affected())
+}

@@ -1,0 +1,105 @@
+//! Users: lookups, registration, and provisioning from a trusted main app's tokens.
+
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use crate::domain::{Email, User};
+
+/// A user with the fields only the server may see.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<UserRecord> for User {
+    fn from(record: UserRecord) -> Self {
+        User {
+            id: record.id,
+            email: record.email,
+            created_at: record.created_at,
+        }
+    }
+}
+
+pub async fn find_by_id(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query_as!(
+        UserRecord,
+        "SELECT id, email, password_hash, created_at FROM users WHERE id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn find_by_email(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query_as!(
+        UserRecord,
+        "SELECT id, email, password_hash, created_at FROM users WHERE email = $1",
+        email.as_ref()
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Creates a user; `None` when the email is already registered.
+pub async fn create(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+    password_hash: &str,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query_as!(
+        UserRecord,
+        "INSERT INTO users (id, email, password_hash) VALUES ($1, $2, $3) \
+         ON CONFLICT (email) DO NOTHING \
+         RETURNING id, email, password_hash, created_at",
+        Uuid::now_v7(),
+        email.as_ref(),
+        password_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The user a trusted main app's token names, created (without a password) on first use.
+/// `None` when the token's email already belongs to another user: a foreign token never
+/// reaches another account.
+pub async fn find_or_provision(
+    pool: &sqlx::PgPool,
+    id: Uuid,
+    email: &Email,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    // One statement covers both the known user (the insert does nothing) and the first use.
+    let found = sqlx::query_as!(
+        UserRecord,
+        r#"WITH inserted AS (
+               INSERT INTO users (id, email) VALUES ($1, $2)
+               ON CONFLICT DO NOTHING
+               RETURNING id, email, password_hash, created_at
+           )
+           SELECT id AS "id!", email AS "email!", password_hash, created_at AS "created_at!"
+           FROM inserted
+           UNION ALL
+           SELECT id, email, password_hash, created_at FROM users WHERE id = $1
+           LIMIT 1"#,
+        id,
+        email.as_ref()
+    )
+    .fetch_optional(pool)
+    .await?;
+    if found.is_some() {
+        return Ok(found);
+    }
+    // Nothing inserted and nothing found: either the email belongs to someone else, or a
+    // concurrent first use inserted this very user after our statement's snapshot was taken.
+    // A new statement sees that row if it exists.
+    find_by_id(pool, id).await
+}

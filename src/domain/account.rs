@@ -1,0 +1,72 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Email, FieldError, Password};
+
+/// A user as the API shows it: never with a password hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The answer to a successful registration or login.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthResponse {
+    pub user: User,
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: u64,
+}
+
+/// Register and login bodies as they arrive: plain strings, validated by [`Credentials::parse`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct CredentialsInput {
+    pub email: String,
+    pub password: String,
+}
+
+/// An email and password that passed validation.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub email: Email,
+    pub password: Password,
+}
+
+impl Credentials {
+    /// Validates both fields, reporting every invalid one.
+    pub fn parse(email: &str, password: String) -> Result<Self, Vec<FieldError>> {
+        let email = Email::parse(email);
+        let password = Password::parse(password);
+        match (email, password) {
+            (Ok(email), Ok(password)) => Ok(Self { email, password }),
+            (email, password) => {
+                let mut errors = Vec::new();
+                if let Err(err) = email {
+                    errors.push(FieldError::new("email", err.to_string()));
+                }
+                if let Err(err) = password {
+                    errors.push(FieldError::new("password", err.to_string()));
+                }
+                Err(errors)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_every_invalid_field() {
+        let errors = Credentials::parse("nope", "short".into()).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["email", "password"]);
+        let errors = Credentials::parse("a@example.com", "short".into()).unwrap_err();
+        assert_eq!(errors[0].field, "password");
+        assert!(Credentials::parse("A@Example.com", "long enough".into()).is_ok());
+    }
+}

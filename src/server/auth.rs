@@ -1,0 +1,352 @@
+//! Authentication: JWTs (one verification function for every caller), passwords, and the API's
+//! Bearer extractor.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm as Argon2Algorithm, Argon2, Params, Version};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::config::JwtConfig;
+use super::error::ApiError;
+use super::state::AppState;
+use crate::db;
+use crate::domain::{Email, Password};
+
+/// The clock skew tolerated on `exp` and `nbf`, in seconds (API.md: at most 60).
+pub const LEEWAY_SECS: u64 = 60;
+
+/// Signing and verification keys with the rules every token must pass.
+pub struct Keys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub issuer: String,
+    pub audience: Option<String>,
+    pub ttl: Duration,
+}
+
+impl Keys {
+    pub fn new(config: &JwtConfig) -> Self {
+        let secret = config.secret.expose();
+        // Pinned to HS256: `none`, other HMAC sizes and asymmetric algorithms are refused.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        let mut issuers = vec![config.issuer.clone()];
+        issuers.extend(config.accepted_issuers.iter().cloned());
+        validation.set_issuer(&issuers);
+        match &config.audience {
+            Some(audience) => {
+                validation.set_audience(&[audience]);
+                validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+            }
+            None => {
+                validation.validate_aud = false;
+                validation.set_required_spec_claims(&["exp", "sub", "iss"]);
+            }
+        }
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+            ttl: config.ttl,
+        }
+    }
+}
+
+/// The claims Taskdeck reads from a verified token.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Claims {
+    /// A UUID, or the token is refused.
+    pub sub: Uuid,
+    #[serde(default)]
+    pub email: Option<String>,
+    pub exp: u64,
+    pub iss: String,
+}
+
+/// The claims of tokens Taskdeck issues.
+#[derive(Serialize)]
+struct IssuedClaims<'a> {
+    sub: Uuid,
+    email: &'a str,
+    iat: u64,
+    exp: u64,
+    iss: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<&'a str>,
+}
+
+/// Why a token was refused: for the log only; every case is the same 401 to the client.
+#[derive(Debug, thiserror::Error)]
+#[error("token refused: {0}")]
+pub struct TokenError(#[from] jsonwebtoken::errors::Error);
+
+/// The one verification function: signature, algorithm, `exp`, `nbf`, `iss`, `aud` and `sub`.
+pub fn verify(keys: &Keys, token: &str) -> Result<Claims, TokenError> {
+    Ok(jsonwebtoken::decode::<Claims>(token, &keys.decoding, &keys.validation)?.claims)
+}
+
+/// A fresh access token for this user.
+pub fn issue(keys: &Keys, user_id: Uuid, email: &str) -> Result<String, ApiError> {
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = IssuedClaims {
+        sub: user_id,
+        email,
+        iat: now,
+        exp: now + keys.ttl.as_secs(),
+        iss: &keys.issuer,
+        aud: keys.audience.as_deref(),
+    };
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding)
+        .map_err(ApiError::internal)
+}
+
+/// The signed-in user of a request, after the token was verified and the user found (or, for a
+/// trusted main app's token, provisioned).
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: Uuid,
+    pub email: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<db::users::UserRecord> for AuthUser {
+    fn from(record: db::users::UserRecord) -> Self {
+        Self {
+            id: record.id,
+            email: record.email,
+            created_at: record.created_at,
+        }
+    }
+}
+
+/// Turns verified claims into a user. A token of our own issuer must name an existing user; a
+/// trusted main app's token provisions its user on first use, unless that email already belongs
+/// to someone else.
+pub async fn resolve_user(state: &AppState, claims: Claims) -> Result<AuthUser, ApiError> {
+    let email = claims.email.as_deref().and_then(|e| Email::parse(e).ok());
+    let user = match email {
+        Some(email) if claims.iss != state.keys.issuer => {
+            db::users::find_or_provision(&state.pool, claims.sub, &email).await?
+        }
+        // Our own tokens, and foreign ones without a usable email, only reach known users.
+        _ => db::users::find_by_id(&state.pool, claims.sub).await?,
+    };
+    user.map(AuthUser::from).ok_or(ApiError::InvalidToken)
+}
+
+/// `Authorization: Bearer <jwt>`, scheme case-insensitive. Never the query string.
+pub fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthenticated)?
+        .to_str()
+        .map_err(|_| ApiError::InvalidToken)?;
+    let (scheme, token) = value
+        .trim()
+        .split_once(' ')
+        .ok_or(ApiError::Unauthenticated)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::Unauthenticated);
+    }
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(ApiError::InvalidToken);
+    }
+    Ok(token)
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer_token(&parts.headers)?;
+        let claims = verify(&state.keys, token).map_err(|err| {
+            tracing::debug!(%err, "bearer token refused");
+            ApiError::InvalidToken
+        })?;
+        resolve_user(state, claims).await
+    }
+}
+
+/// The client's address, for throttling.
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_ip(parts, state.config.trust_proxy_headers)))
+    }
+}
+
+/// The client's address: the socket's peer, or with `TRUST_PROXY_HEADERS=true` the last address
+/// in `X-Forwarded-For` (the one our own proxy appended; earlier ones are the client's word).
+pub fn client_ip(parts: &Parts, trust_proxy_headers: bool) -> Option<IpAddr> {
+    if trust_proxy_headers {
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(|item| item.trim().parse::<IpAddr>().ok())
+            .next_back();
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// argon2id with OWASP's minimum parameters: 19 MiB of memory, 2 passes, 1 lane.
+fn argon2() -> Argon2<'static> {
+    let params =
+        Params::new(19 * 1024, 2, 1, None).expect("BUG: constant argon2 parameters are valid");
+    Argon2::new(Argon2Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// A hash of a random password, verified against when the email is unknown, so that an unknown
+/// email costs the same time as a wrong password.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+    let random = format!("{}{}", Uuid::now_v7(), Uuid::now_v7());
+    argon2()
+        .hash_password(random.as_bytes())
+        .map(|hash| hash.to_string())
+        .unwrap_or_default()
+});
+
+/// Computes the dummy hash now (at start-up) rather than on the first unknown-email login.
+pub fn warm_up() {
+    LazyLock::force(&DUMMY_HASH);
+}
+
+/// Hashes on the blocking pool: argon2 takes tens of milliseconds of CPU by design.
+pub async fn hash_password(password: Password) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        argon2()
+            .hash_password(password.expose().as_bytes())
+            .map(|hash| hash.to_string())
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|err| ApiError::Internal(format!("argon2: {err}").into()))
+}
+
+/// Verifies on the blocking pool. `None` (unknown user, or one without a password) verifies
+/// against the dummy hash and fails, taking the same time as a wrong password.
+pub async fn verify_password(password: Password, hash: Option<String>) -> Result<bool, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
+        let matches = argon2()
+            .verify_password(password.expose().as_bytes(), hash.as_str())
+            .is_ok();
+        known && matches
+    })
+    .await
+    .map_err(ApiError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::config::Config;
+
+    fn keys(vars: &[(&str, &str)]) -> Keys {
+        let mut all = vec![
+            ("DATABASE_URL", "postgres://u:p@localhost/db"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ];
+        all.extend_from_slice(vars);
+        let config = Config::from_lookup(|name| {
+            all.iter()
+                .rev()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+        .expect("valid config");
+        Keys::new(&config.jwt)
+    }
+
+    #[test]
+    fn issued_tokens_verify() {
+        let keys = keys(&[]);
+        let id = Uuid::now_v7();
+        let token = issue(&keys, id, "ada@example.com").expect("token");
+        let claims = verify(&keys, &token).expect("valid");
+        assert_eq!(claims.sub, id);
+        assert_eq!(claims.iss, "taskdeck");
+        assert_eq!(claims.email.as_deref(), Some("ada@example.com"));
+    }
+
+    #[test]
+    fn audience_is_required_once_configured() {
+        let with_aud = keys(&[("JWT_AUDIENCE", "tasks")]);
+        let without = keys(&[]);
+        let token = issue(&with_aud, Uuid::now_v7(), "a@example.com").expect("token");
+        assert!(verify(&with_aud, &token).is_ok());
+        let token = issue(&without, Uuid::now_v7(), "a@example.com").expect("token");
+        assert!(verify(&with_aud, &token).is_err());
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive_and_required() {
+        let headers = |value: &'static str| {
+            let mut map = HeaderMap::new();
+            map.insert(header::AUTHORIZATION, value.parse().expect("header"));
+            map
+        };
+        assert_eq!(bearer_token(&headers("Bearer abc")).ok(), Some("abc"));
+        assert_eq!(bearer_token(&headers("bEaReR   abc ")).ok(), Some("abc"));
+        assert!(matches!(
+            bearer_token(&headers("Basic abc")),
+            Err(ApiError::Unauthenticated)
+        ));
+        assert!(matches!(
+            bearer_token(&HeaderMap::new()),
+            Err(ApiError::Unauthenticated)
+        ));
+        assert!(matches!(
+            bearer_token(&headers("Bearer ")),
+            Err(ApiError::Unauthenticated | ApiError::InvalidToken)
+        ));
+    }
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let password = Password::parse("correct horse".into()).expect("valid");
+        let hash = argon2()
+            .hash_password(password.expose().as_bytes())
+            .expect("hash")
+            .to_string();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(argon2()
+            .verify_password(b"correct horse", hash.as_str())
+            .is_ok());
+        assert!(argon2()
+            .verify_password(b"correct horsf", hash.as_str())
+            .is_err());
+    }
+}
