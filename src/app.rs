@@ -9,6 +9,9 @@ use crate::pages::{Home, NotFound};
 
 /// The document around the app: rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The shell only ever renders on the server; this is where a page learns its nonce.
+    #[cfg(feature = "ssr")]
+    crate::server::security::set_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">

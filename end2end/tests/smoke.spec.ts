@@ -11,8 +11,13 @@ test("the landing page is rendered on the server, before any script runs", async
   expect(html).not.toContain("data-hydrated");
 });
 
-test("the landing page hydrates without console errors", async ({ page }) => {
-  await gotoHydrated(page, "/");
+test("the landing page hydrates under its Content-Security-Policy, without console errors", async ({ page }) => {
+  // A CSP that blocked the hydration scripts or the WASM would log a console error (failing
+  // this test through the fixture) and the hydration marker would never appear.
+  const response = await gotoHydrated(page, "/");
+  const csp = response?.headers()["content-security-policy"] ?? "";
+  expect(csp).toMatch(/script-src 'self' 'nonce-[^']+' 'wasm-unsafe-eval'/);
+  expect(csp).toContain("frame-ancestors 'none'");
   await expect(page).toHaveTitle("Taskdeck");
   await expect(page.getByRole("heading", { level: 1, name: "Taskdeck" })).toBeVisible();
   await expect(page.getByTestId("landing")).toBeVisible();

@@ -6,6 +6,7 @@ pub mod error;
 pub mod health;
 pub mod problem;
 pub mod rest;
+pub mod security;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
