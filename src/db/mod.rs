@@ -1,6 +1,7 @@
 //! PostgreSQL access: the connection pool, migrations, and one module per aggregate.
 
 pub mod login_failures;
+pub mod sessions;
 pub mod users;
 
 use std::time::Duration;

@@ -123,7 +123,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Periodic clean-up of rows that no longer mean anything: expired login failures.
+/// Periodic clean-up of rows that no longer mean anything: expired login failures and sessions.
 async fn maintenance(pool: PgPool) {
     let mut every = tokio::time::interval(Duration::from_secs(300));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -131,6 +131,9 @@ async fn maintenance(pool: PgPool) {
         every.tick().await;
         if let Err(err) = db::login_failures::delete_expired(&pool).await {
             tracing::warn!(error = %err, "clean-up of expired login failures failed");
+        }
+        if let Err(err) = db::sessions::delete_expired(&pool).await {
+            tracing::warn!(error = %err, "clean-up of expired sessions failed");
         }
     }
 }

@@ -10,4 +10,5 @@ mod leptos_toml;
 mod pages;
 mod routing;
 mod schema;
+mod sessions;
 mod startup;
