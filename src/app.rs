@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::StaticSegment;
+use leptos_router::{SsrMode, StaticSegment};
 
-use crate::pages::{Home, NotFound};
+use crate::pages::{Home, LoginPage, NotFound, RegisterPage, TasksPage};
 
 /// The document around the app: rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -45,6 +45,11 @@ pub fn App() -> impl IntoView {
             <main id="main" class="site-main">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=StaticSegment("") view=Home/>
+                    <Route path=StaticSegment("login") view=LoginPage/>
+                    <Route path=StaticSegment("register") view=RegisterPage/>
+                    // Async: the whole page (and its redirect, when signed out) is decided
+                    // before the first byte is sent.
+                    <Route path=StaticSegment("tasks") view=TasksPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

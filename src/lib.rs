@@ -5,8 +5,11 @@
 //! crate never needs a `cfg` of its own.
 
 pub mod app;
+pub mod components;
 pub mod domain;
+pub mod error;
 pub mod pages;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -93,6 +93,16 @@ struct IssuedClaims<'a> {
 #[error("token refused: {0}")]
 pub struct TokenError(#[from] jsonwebtoken::errors::Error);
 
+impl TokenError {
+    /// Expired, but otherwise valid (the signature was checked first).
+    pub fn is_expired(&self) -> bool {
+        matches!(
+            self.0.kind(),
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature
+        )
+    }
+}
+
 /// The one verification function: signature, algorithm, `exp`, `nbf`, `iss`, `aud` and `sub`.
 pub fn verify(keys: &Keys, token: &str) -> Result<Claims, TokenError> {
     Ok(jsonwebtoken::decode::<Claims>(token, &keys.decoding, &keys.validation)?.claims)

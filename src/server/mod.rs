@@ -1,6 +1,8 @@
 //! Everything only the server runs: configuration, the HTTP application and its handlers.
 
+pub mod accounts;
 pub mod auth;
+pub mod browser;
 pub mod config;
 pub mod error;
 pub mod health;

@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 
 use super::config::Config;
 use super::state::AppState;
-use super::{auth, health, rest, security, telemetry};
+use super::{auth, browser, health, rest, security, telemetry};
 use crate::app::{shell, App};
 use crate::db;
 
@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         // Also registers every server function, under its own /rpc prefix.
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(browser::session_layer(&state))
         .layer(middleware::from_fn(security::headers))
         .layer(middleware::from_fn(telemetry::log_requests))
         .with_state(state)

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod browser;
 mod health;
 mod leptos_toml;
 mod pages;

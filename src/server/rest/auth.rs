@@ -7,8 +7,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::json::ApiJson;
-use crate::db;
 use crate::domain::{AuthResponse, Credentials, CredentialsInput, User};
+use crate::server::accounts;
 use crate::server::auth::{self, AuthUser, ClientIp};
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
@@ -26,10 +26,7 @@ async fn register(
 ) -> Result<Response, ApiError> {
     let credentials =
         Credentials::parse(&input.email, input.password).map_err(ApiError::Validation)?;
-    let hash = auth::hash_password(credentials.password).await?;
-    let user = db::users::create(&state.pool, &credentials.email, &hash)
-        .await?
-        .ok_or(ApiError::Conflict("this email is already registered"))?;
+    let user = accounts::register(&state, credentials).await?;
     signed_in(&state, user.into(), StatusCode::CREATED)
 }
 
@@ -40,23 +37,7 @@ async fn login(
 ) -> Result<Response, ApiError> {
     let credentials =
         Credentials::parse(&input.email, input.password).map_err(ApiError::Validation)?;
-    let email = credentials.email;
-    // While throttled, even the right password is refused: checking it would let an attacker
-    // keep guessing at full speed.
-    if let Some(retry_after_secs) =
-        db::login_failures::throttled_for(&state.pool, &email, client_ip).await?
-    {
-        return Err(ApiError::TooManyRequests { retry_after_secs });
-    }
-    let user = db::users::find_by_email(&state.pool, &email).await?;
-    let hash = user.as_ref().and_then(|user| user.password_hash.clone());
-    // An unknown email is verified against a dummy hash: same time, same answer.
-    if !auth::verify_password(credentials.password, hash).await? {
-        db::login_failures::record(&state.pool, &email, client_ip).await?;
-        return Err(ApiError::InvalidCredentials);
-    }
-    let user = user.ok_or(ApiError::InvalidCredentials)?;
-    db::login_failures::forget_email(&state.pool, &email).await?;
+    let user = accounts::login(&state, credentials, client_ip).await?;
     signed_in(&state, user.into(), StatusCode::OK)
 }
 

@@ -1,0 +1,7 @@
+//! Reusable views.
+
+mod field;
+mod form_error;
+
+pub use field::Field;
+pub use form_error::FormError;

@@ -1,0 +1,49 @@
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_location;
+
+use crate::pages::auth::encode_query_value;
+use crate::server_fns::auth::{current_user, Logout};
+
+/// The signed-in user's page (the task manager itself comes with its own issue). Without a
+/// valid session it redirects to the sign-in page while rendering on the server, so nothing of
+/// it is ever shown to a signed-out visitor.
+#[component]
+pub fn TasksPage() -> impl IntoView {
+    let user = Resource::new_blocking(|| (), |()| current_user());
+    let logout = ServerAction::<Logout>::new();
+    let location = use_location();
+    let sign_in = move || {
+        // `search` comes without its leading `?`.
+        let search = location.search.get_untracked();
+        let mut here = location.pathname.get_untracked();
+        if !search.is_empty() {
+            here.push('?');
+            here.push_str(&search);
+        }
+        format!("/login?next={}", encode_query_value(&here))
+    };
+    view! {
+        <Title text="Tasks · Taskdeck"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(user)) => view! {
+                        <section class="signed-in">
+                            <h1>"Your tasks"</h1>
+                            <p data-testid="signed-in-as">"Signed in as " <strong>{user.email}</strong></p>
+                            <ActionForm action=logout>
+                                <button type="submit" disabled=move || logout.pending().get()>"Sign out"</button>
+                            </ActionForm>
+                        </section>
+                    }
+                    .into_any(),
+                    Ok(None) => view! { <Redirect path=sign_in()/> }.into_any(),
+                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,284 @@
+//! The browser's side of authentication: a tower-sessions session (stored in PostgreSQL) holds
+//! the user's JWT; server functions verify it with the same `auth::verify` the API uses.
+
+use axum::http::{header, HeaderMap};
+use leptos::prelude::use_context;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use uuid::Uuid;
+
+use super::accounts;
+use super::auth::{self, AuthUser};
+use super::error::ApiError;
+use super::state::AppState;
+use crate::db;
+use crate::db::sessions::PgSessionStore;
+use crate::domain::{Credentials, User};
+use crate::error::AppError;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "taskdeck_session";
+/// Where a signed-in user lands when no (acceptable) `next` was given.
+pub const HOME: &str = "/tasks";
+
+const JWT_KEY: &str = "jwt";
+const USER_KEY: &str = "user_id";
+
+/// Sessions expire after 7 days without use. The cookie is HttpOnly, SameSite=Lax, Path=/, and
+/// Secure unless `COOKIE_SECURE=false` (plain http on a developer's machine).
+pub fn session_layer(state: &AppState) -> SessionManagerLayer<PgSessionStore> {
+    SessionManagerLayer::new(PgSessionStore::new(state.pool.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_secure(state.config.cookie_secure)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)))
+}
+
+impl From<ApiError> for AppError {
+    fn from(err: ApiError) -> Self {
+        match err {
+            ApiError::Validation(errors) => AppError::Validation(errors),
+            ApiError::InvalidCredentials => AppError::InvalidCredentials,
+            ApiError::Conflict(_) => AppError::EmailTaken,
+            ApiError::TooManyRequests { retry_after_secs } => {
+                AppError::TooManyAttempts { retry_after_secs }
+            }
+            ApiError::Unauthenticated | ApiError::InvalidToken => AppError::Unauthorized,
+            other => {
+                if let ApiError::Internal(cause) = &other {
+                    tracing::error!(error = %cause, "internal error in a server function");
+                }
+                AppError::Internal
+            }
+        }
+    }
+}
+
+/// What a server function needs: the application state, the request's headers, its session.
+pub struct Request {
+    pub state: AppState,
+    pub headers: HeaderMap,
+    pub session: Session,
+    pub client_ip: Option<std::net::IpAddr>,
+}
+
+impl Request {
+    pub async fn current() -> Result<Self, AppError> {
+        let state = use_context::<AppState>().ok_or(AppError::Internal)?;
+        let parts = use_context::<axum::http::request::Parts>().ok_or(AppError::Internal)?;
+        let session = parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .ok_or(AppError::Internal)?;
+        let client_ip = auth::client_ip(&parts, state.config.trust_proxy_headers);
+        Ok(Self {
+            state,
+            headers: parts.headers,
+            session,
+            client_ip,
+        })
+    }
+
+    /// Refuses a state-changing request that a page of another site made the browser send
+    /// (on top of SameSite=Lax): its `Origin` (or, without one, its `Referer`) must name this
+    /// site. The site is the `Host` the browser addressed.
+    pub fn check_same_origin(&self) -> Result<(), AppError> {
+        if same_origin(&self.headers) {
+            Ok(())
+        } else {
+            tracing::warn!("refused a cross-site request to a server function");
+            Err(AppError::CrossSite)
+        }
+    }
+
+    pub async fn sign_in(&self, user: &User) -> Result<(), AppError> {
+        // A new session id at every sign-in: an id planted before it (fixation) is worthless.
+        self.session.cycle_id().await.map_err(internal)?;
+        self.store_token(user.id, &user.email).await
+    }
+
+    async fn store_token(&self, user_id: Uuid, email: &str) -> Result<(), AppError> {
+        let token = auth::issue(&self.state.keys, user_id, email)?;
+        self.session
+            .insert(USER_KEY, user_id)
+            .await
+            .map_err(internal)?;
+        self.session.insert(JWT_KEY, token).await.map_err(internal)
+    }
+
+    /// Deletes the session server-side: the cookie is worthless from now on.
+    pub async fn sign_out(&self) -> Result<(), AppError> {
+        self.session.flush().await.map_err(internal)
+    }
+
+    /// The signed-in user, by verifying the session's JWT with the API's own verifier. When the
+    /// JWT has expired but the session lives on, a fresh JWT is issued into the session.
+    pub async fn user(&self) -> Result<Option<AuthUser>, AppError> {
+        let Some(token) = self
+            .session
+            .get::<String>(JWT_KEY)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(None);
+        };
+        match auth::verify(&self.state.keys, &token) {
+            Ok(claims) => match auth::resolve_user(&self.state, claims).await {
+                Ok(user) => Ok(Some(user)),
+                Err(ApiError::InvalidToken) => Ok(None),
+                Err(err) => Err(err.into()),
+            },
+            Err(err) if err.is_expired() => {
+                let Some(user_id) = self.session.get::<Uuid>(USER_KEY).await.map_err(internal)?
+                else {
+                    return Ok(None);
+                };
+                // The user may have been deleted since: look them up before re-issuing.
+                let Some(user) = db::users::find_by_id(&self.state.pool, user_id)
+                    .await
+                    .map_err(|err| AppError::from(ApiError::from(err)))?
+                else {
+                    return Ok(None);
+                };
+                self.store_token(user.id, &user.email).await?;
+                Ok(Some(user.into()))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+
+    pub async fn require_user(&self) -> Result<AuthUser, AppError> {
+        self.user().await?.ok_or(AppError::Unauthorized)
+    }
+}
+
+fn internal(err: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %err, "session store error");
+    AppError::Internal
+}
+
+/// Signs in with a password (throttled exactly as the API's login).
+pub async fn login(request: &Request, email: &str, password: String) -> Result<User, AppError> {
+    let credentials = Credentials::parse(email, password).map_err(AppError::Validation)?;
+    let user = accounts::login(&request.state, credentials, request.client_ip).await?;
+    Ok(user.into())
+}
+
+pub async fn register(request: &Request, email: &str, password: String) -> Result<User, AppError> {
+    let credentials = Credentials::parse(email, password).map_err(AppError::Validation)?;
+    Ok(accounts::register(&request.state, credentials)
+        .await?
+        .into())
+}
+
+/// Whether `Origin` (else `Referer`) names the host this request was sent to.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let source = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|origin| *origin != "null")
+        .or_else(|| headers.get(header::REFERER).and_then(|v| v.to_str().ok()));
+    let Some(source) = source else {
+        return false;
+    };
+    let Some(rest) = source
+        .strip_prefix("https://")
+        .or_else(|| source.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    authority.eq_ignore_ascii_case(host)
+}
+
+/// Where to go after signing in: `next` only when it is a path on this site (no scheme, no
+/// `//host`, no backslash tricks, no control characters); otherwise [`HOME`].
+pub fn safe_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control)
+                && !path.starts_with("/login")
+                && !path.starts_with("/register") =>
+        {
+            path.to_owned()
+        }
+        _ => HOME.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_accepts_only_paths_on_this_site() {
+        assert_eq!(
+            safe_next(Some("/tasks?filter=active")),
+            "/tasks?filter=active"
+        );
+        assert_eq!(safe_next(Some("/somewhere/else")), "/somewhere/else");
+        for bad in [
+            None,
+            Some(""),
+            Some("https://evil.example"),
+            Some("//evil.example/path"),
+            Some("/\\evil.example"),
+            Some("\\\\evil.example"),
+            Some("javascript:alert(1)"),
+            Some("tasks"),
+            Some("/tasks\r\nLocation: https://evil.example"),
+            Some("/login"),
+        ] {
+            assert_eq!(safe_next(bad), HOME, "{bad:?}");
+        }
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().expect("header value"));
+        }
+        map
+    }
+
+    #[test]
+    fn same_origin_compares_origin_or_referer_with_host() {
+        let host = ("host", "127.0.0.1:3000");
+        assert!(same_origin(&headers(&[
+            host,
+            ("origin", "http://127.0.0.1:3000")
+        ])));
+        assert!(same_origin(&headers(&[
+            host,
+            ("referer", "http://127.0.0.1:3000/login?next=/tasks")
+        ])));
+        assert!(!same_origin(&headers(&[
+            host,
+            ("origin", "https://evil.example")
+        ])));
+        assert!(!same_origin(&headers(&[
+            host,
+            ("origin", "http://127.0.0.1:3001")
+        ])));
+        assert!(!same_origin(&headers(&[
+            host,
+            ("origin", "http://127.0.0.1:3000.evil.example")
+        ])));
+        assert!(!same_origin(&headers(&[
+            host,
+            ("referer", "https://evil.example/?http://127.0.0.1:3000")
+        ])));
+        // Neither header: not provably ours.
+        assert!(!same_origin(&headers(&[host])));
+        assert!(!same_origin(&headers(&[host, ("origin", "null")])));
+    }
+}

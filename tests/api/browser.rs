@@ -1,0 +1,402 @@
+//! The browser's side of authentication, spoken as a browser without JavaScript would: form
+//! posts to the server functions, redirects, and the session cookie.
+
+use jsonwebtoken::{EncodingKey, Header};
+use reqwest::header::{
+    HeaderMap, ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, REFERER, SET_COOKIE,
+};
+use reqwest::{Response, StatusCode};
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::helpers::{TestApp, TEST_SECRET};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A browser's form post to a server function, from a page of `origin`.
+async fn form_post(
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+    origin: &str,
+    cookie: Option<&str>,
+) -> Response {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header(ACCEPT, "text/html,application/xhtml+xml")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(ORIGIN, origin)
+        .header(REFERER, format!("{origin}/login?next=/tasks"))
+        .body(
+            fields
+                .iter()
+                .map(|(k, v)| format!("{k}={}", urlencode(v)))
+                .collect::<Vec<_>>()
+                .join("&"),
+        );
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    request.send().await.unwrap()
+}
+
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn origin(app: &TestApp) -> String {
+    format!("http://{}", app.addr)
+}
+
+/// The `taskdeck_session=…` pair from a response's Set-Cookie, with the whole header line.
+fn session_cookie(headers: &HeaderMap) -> Option<(String, String)> {
+    headers.get_all(SET_COOKIE).iter().find_map(|value| {
+        let line = value.to_str().ok()?.to_owned();
+        let pair = line.split(';').next()?.trim().to_owned();
+        pair.starts_with("taskdeck_session=")
+            .then_some((pair, line))
+    })
+}
+
+fn location(response: &Response) -> String {
+    response.headers()[LOCATION].to_str().unwrap().to_owned()
+}
+
+async fn register_api(app: &TestApp, email: &str) {
+    let response = app
+        .client
+        .post(app.url("/api/auth/register"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+}
+
+/// Signs in through the form and returns the session cookie pair.
+async fn sign_in(app: &TestApp, email: &str) -> String {
+    let response = form_post(
+        app,
+        "/rpc/login",
+        &[("email", email), ("password", PASSWORD), ("next", "/tasks")],
+        &origin(app),
+        None,
+    )
+    .await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert_eq!(location(&response), "/tasks");
+    session_cookie(response.headers())
+        .expect("a session cookie")
+        .0
+}
+
+/// A browser's page request: it accepts HTML, which is what turns a render-time redirect
+/// into a real 302.
+async fn browse(app: &TestApp, path: &str, cookie: Option<&str>) -> Response {
+    let mut request = app.client.get(app.url(path)).header(ACCEPT, "text/html");
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    request.send().await.unwrap()
+}
+
+async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> Response {
+    browse(app, path, Some(cookie)).await
+}
+
+#[sqlx::test]
+async fn signing_in_sets_a_locked_down_cookie_and_opens_tasks(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    register_api(&app, "ada@example.com").await;
+    let response = form_post(
+        &app,
+        "/rpc/login",
+        &[
+            ("email", "Ada@Example.com"),
+            ("password", PASSWORD),
+            ("next", "/tasks?filter=active"),
+        ],
+        &origin(&app),
+        None,
+    )
+    .await;
+    assert!(response.status().is_redirection());
+    assert_eq!(location(&response), "/tasks?filter=active");
+    let (cookie, line) = session_cookie(response.headers()).expect("session cookie");
+    let attributes = line.to_ascii_lowercase();
+    assert!(attributes.contains("httponly"), "{line}");
+    assert!(attributes.contains("samesite=lax"), "{line}");
+    assert!(attributes.contains("path=/"), "{line}");
+    // The tests run with COOKIE_SECURE=false, as the local run command does.
+    assert!(
+        !attributes.contains("secure;") && !attributes.ends_with("secure"),
+        "{line}"
+    );
+
+    let page = get_with_cookie(&app, "/tasks", &cookie).await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Signed in as <strong>ada@example.com</strong>"),
+        "{html}"
+    );
+}
+
+#[sqlx::test]
+async fn the_cookie_is_secure_unless_disabled(pool: PgPool) {
+    let app = TestApp::spawn_with_config(pool, &[("COOKIE_SECURE", "true")]).await;
+    register_api(&app, "ada@example.com").await;
+    let response = form_post(
+        &app,
+        "/rpc/login",
+        &[("email", "ada@example.com"), ("password", PASSWORD)],
+        &origin(&app),
+        None,
+    )
+    .await;
+    let (_, line) = session_cookie(response.headers()).expect("session cookie");
+    assert!(line.to_ascii_lowercase().contains("secure"), "{line}");
+}
+
+#[sqlx::test]
+async fn registering_through_the_form_signs_in(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = form_post(
+        &app,
+        "/rpc/register",
+        &[
+            ("email", "grace@example.com"),
+            ("password", PASSWORD),
+            ("next", ""),
+        ],
+        &origin(&app),
+        None,
+    )
+    .await;
+    assert!(response.status().is_redirection());
+    assert_eq!(location(&response), "/tasks");
+    let (cookie, _) = session_cookie(response.headers()).expect("session cookie");
+    let html = get_with_cookie(&app, "/tasks", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("grace@example.com"), "{html}");
+}
+
+#[sqlx::test]
+async fn absolute_or_protocol_relative_next_lands_on_tasks(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    register_api(&app, "ada@example.com").await;
+    for next in [
+        "https://evil.example",
+        "//evil.example/x",
+        "/\\evil.example",
+    ] {
+        let response = form_post(
+            &app,
+            "/rpc/login",
+            &[
+                ("email", "ada@example.com"),
+                ("password", PASSWORD),
+                ("next", next),
+            ],
+            &origin(&app),
+            None,
+        )
+        .await;
+        assert_eq!(location(&response), "/tasks", "{next}");
+    }
+}
+
+#[sqlx::test]
+async fn wrong_password_comes_back_to_the_form_with_the_error(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    register_api(&app, "ada@example.com").await;
+    let response = form_post(
+        &app,
+        "/rpc/login",
+        &[("email", "ada@example.com"), ("password", "wrong password")],
+        &origin(&app),
+        None,
+    )
+    .await;
+    assert!(response.status().is_redirection());
+    let back = location(&response);
+    assert!(
+        back.contains("/login?next=%2Ftasks") || back.contains("/login?next=/tasks"),
+        "{back}"
+    );
+    assert!(back.contains("__err="), "{back}");
+    assert!(session_cookie(response.headers()).is_none());
+    let html = app
+        .client
+        .get(&back)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Wrong email or password."), "{html}");
+}
+
+#[sqlx::test]
+async fn tasks_without_a_session_redirects_to_sign_in_during_ssr(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = browse(&app, "/tasks?filter=active", None).await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert_eq!(location(&response), "/login?next=/tasks%3Ffilter%3Dactive");
+    let body = response.text().await.unwrap();
+    assert!(
+        !body.contains("Signed in as"),
+        "no flash of protected content"
+    );
+    // A cookie that names no session is no better.
+    let response = get_with_cookie(&app, "/tasks", "taskdeck_session=bogus").await;
+    assert!(response.status().is_redirection());
+}
+
+#[sqlx::test]
+async fn cross_origin_posts_to_server_functions_are_refused(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    register_api(&app, "ada@example.com").await;
+    // Signing in from another site's page: refused, no session created.
+    let response = form_post(
+        &app,
+        "/rpc/login",
+        &[("email", "ada@example.com"), ("password", PASSWORD)],
+        "https://evil.example",
+        None,
+    )
+    .await;
+    assert!(session_cookie(response.headers()).is_none());
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+
+    // Signing a signed-in user out from another site's page: refused, the session lives on.
+    let cookie = sign_in(&app, "ada@example.com").await;
+    let response = form_post(
+        &app,
+        "/rpc/logout",
+        &[],
+        "https://evil.example",
+        Some(&cookie),
+    )
+    .await;
+    assert_ne!(
+        response
+            .headers()
+            .get(LOCATION)
+            .map(|v| v.to_str().unwrap()),
+        Some("/login")
+    );
+    assert_eq!(get_with_cookie(&app, "/tasks", &cookie).await.status(), 200);
+
+    // A JSON-accepting (fetch) call without any Origin or Referer is refused too.
+    let response = app
+        .client
+        .post(app.url("/rpc/logout"))
+        .header(COOKIE, &cookie)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert!(!response.status().is_success(), "{}", response.status());
+    assert!(response.text().await.unwrap().contains("CrossSite"));
+    assert_eq!(get_with_cookie(&app, "/tasks", &cookie).await.status(), 200);
+}
+
+#[sqlx::test]
+async fn sign_out_deletes_the_session_so_the_old_cookie_is_worthless(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    register_api(&app, "ada@example.com").await;
+    let cookie = sign_in(&app, "ada@example.com").await;
+    assert_eq!(get_with_cookie(&app, "/tasks", &cookie).await.status(), 200);
+    let response = form_post(&app, "/rpc/logout", &[], &origin(&app), Some(&cookie)).await;
+    assert_eq!(location(&response), "/login");
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+    // Replayed by hand, the old cookie opens nothing.
+    assert!(get_with_cookie(&app, "/tasks", &cookie)
+        .await
+        .status()
+        .is_redirection());
+}
+
+#[sqlx::test]
+async fn the_session_id_changes_at_sign_in(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    register_api(&app, "ada@example.com").await;
+    // An attacker plants a session id in the victim's browser before they sign in...
+    let first = sign_in(&app, "ada@example.com").await;
+    // ...the victim signs in with that cookie: they get a new id, and the planted one is gone.
+    let response = form_post(
+        &app,
+        "/rpc/login",
+        &[("email", "ada@example.com"), ("password", PASSWORD)],
+        &origin(&app),
+        Some(&first),
+    )
+    .await;
+    let (second, _) = session_cookie(response.headers()).expect("a new session cookie");
+    assert_ne!(first, second);
+    assert!(get_with_cookie(&app, "/tasks", &first)
+        .await
+        .status()
+        .is_redirection());
+    assert_eq!(get_with_cookie(&app, "/tasks", &second).await.status(), 200);
+}
+
+#[sqlx::test]
+async fn an_expired_jwt_in_a_live_session_is_replaced(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    register_api(&app, "ada@example.com").await;
+    let cookie = sign_in(&app, "ada@example.com").await;
+    let user_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let expired = jsonwebtoken::encode(
+        &Header::default(),
+        &json!({"sub": user_id, "email": "ada@example.com", "iat": now - 7200, "exp": now - 3600, "iss": "taskdeck"}),
+        &EncodingKey::from_secret(TEST_SECRET.as_bytes()),
+    )
+    .unwrap();
+    sqlx::query(
+        "UPDATE sessions SET data = convert_to(jsonb_set(convert_from(data, 'UTF8')::jsonb, \
+         '{jwt}', to_jsonb($1::text))::text, 'UTF8')",
+    )
+    .bind(&expired)
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let page = get_with_cookie(&app, "/tasks", &cookie).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("ada@example.com"));
+    let stored: String =
+        sqlx::query_scalar("SELECT convert_from(data, 'UTF8')::jsonb ->> 'jwt' FROM sessions")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_ne!(stored, expired, "a fresh JWT was issued into the session");
+}
