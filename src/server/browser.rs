@@ -1,7 +1,7 @@
 //! The browser's side of authentication: a tower-sessions session (stored in PostgreSQL) holds
 //! the user's JWT; server functions verify it with the same `auth::verify` the API uses.
 
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, StatusCode};
 use leptos::prelude::use_context;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
@@ -152,6 +152,36 @@ impl Request {
 
     pub async fn require_user(&self) -> Result<AuthUser, AppError> {
         self.user().await?.ok_or(AppError::Unauthorized)
+    }
+}
+
+/// Gives a failed server-function call the status its error deserves (server_fn answers every
+/// error with 500): 422, 401, 409, 429, 403. Plain form posts keep the redirect that carries the
+/// error back to the form.
+pub fn with_status(err: AppError) -> AppError {
+    let parts = use_context::<axum::http::request::Parts>();
+    let response = use_context::<leptos_axum::ResponseOptions>();
+    if let (Some(parts), Some(response)) = (parts, response) {
+        let form_post = parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+        if !form_post {
+            response.set_status(status_of(&err));
+        }
+    }
+    err
+}
+
+fn status_of(err: &AppError) -> StatusCode {
+    match err {
+        AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::InvalidCredentials | AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+        AppError::EmailTaken => StatusCode::CONFLICT,
+        AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::CrossSite => StatusCode::FORBIDDEN,
+        AppError::Network | AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

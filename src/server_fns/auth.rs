@@ -7,12 +7,16 @@ use crate::error::AppError;
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::server::browser;
-    let request = browser::Request::current().await?;
-    request.check_same_origin()?;
-    let user = browser::login(&request, &email, password).await?;
-    request.sign_in(&user).await?;
-    leptos_axum::redirect(&browser::safe_next(next.as_deref()));
-    Ok(())
+    async {
+        let request = browser::Request::current().await?;
+        request.check_same_origin()?;
+        let user = browser::login(&request, &email, password).await?;
+        request.sign_in(&user).await?;
+        leptos_axum::redirect(&browser::safe_next(next.as_deref()));
+        Ok(())
+    }
+    .await
+    .map_err(browser::with_status)
 }
 
 /// Creates an account, signs it in, and redirects like [`login`].
@@ -23,33 +27,45 @@ pub async fn register(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::browser;
-    let request = browser::Request::current().await?;
-    request.check_same_origin()?;
-    let user = browser::register(&request, &email, password).await?;
-    request.sign_in(&user).await?;
-    leptos_axum::redirect(&browser::safe_next(next.as_deref()));
-    Ok(())
+    async {
+        let request = browser::Request::current().await?;
+        request.check_same_origin()?;
+        let user = browser::register(&request, &email, password).await?;
+        request.sign_in(&user).await?;
+        leptos_axum::redirect(&browser::safe_next(next.as_deref()));
+        Ok(())
+    }
+    .await
+    .map_err(browser::with_status)
 }
 
 /// Deletes the session on the server and redirects to the sign-in page.
 #[server(prefix = "/rpc", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use crate::server::browser;
-    let request = browser::Request::current().await?;
-    request.check_same_origin()?;
-    request.sign_out().await?;
-    leptos_axum::redirect("/login");
-    Ok(())
+    async {
+        let request = browser::Request::current().await?;
+        request.check_same_origin()?;
+        request.sign_out().await?;
+        leptos_axum::redirect("/login");
+        Ok(())
+    }
+    .await
+    .map_err(browser::with_status)
 }
 
 /// The signed-in user, or `None`.
 #[server(prefix = "/rpc", endpoint = "me")]
 pub async fn current_user() -> Result<Option<User>, AppError> {
     use crate::server::browser;
-    let request = browser::Request::current().await?;
-    Ok(request.user().await?.map(|user| User {
-        id: user.id,
-        email: user.email,
-        created_at: user.created_at,
-    }))
+    async {
+        let request = browser::Request::current().await?;
+        Ok(request.user().await?.map(|user| User {
+            id: user.id,
+            email: user.email,
+            created_at: user.created_at,
+        }))
+    }
+    .await
+    .map_err(browser::with_status)
 }

@@ -316,7 +316,7 @@ async fn cross_origin_posts_to_server_functions_are_refused(pool: PgPool) {
         .send()
         .await
         .unwrap();
-    assert!(!response.status().is_success(), "{}", response.status());
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(response.text().await.unwrap().contains("CrossSite"));
     assert_eq!(get_with_cookie(&app, "/tasks", &cookie).await.status(), 200);
 }
@@ -399,4 +399,32 @@ async fn an_expired_jwt_in_a_live_session_is_replaced(pool: PgPool) {
             .await
             .unwrap();
     assert_ne!(stored, expired, "a fresh JWT was issued into the session");
+}
+
+#[sqlx::test]
+async fn failed_calls_from_the_page_script_get_their_real_status(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    register_api(&app, "ada@example.com").await;
+    // What the hydrated page sends: no text/html in Accept, so no redirect, but a status.
+    let call = |body: &'static str| {
+        app.client
+            .post(app.url("/rpc/login"))
+            .header(ACCEPT, "application/json")
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(ORIGIN, origin(&app))
+            .body(body)
+            .send()
+    };
+    let wrong = call("email=ada%40example.com&password=wrong+password")
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.text().await.unwrap().contains("InvalidCredentials"));
+    let invalid = call("email=nope&password=short").await.unwrap();
+    assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = invalid.text().await.unwrap();
+    assert!(
+        body.contains("email") && body.contains("password"),
+        "{body}"
+    );
 }
