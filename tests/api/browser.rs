@@ -136,6 +136,8 @@ async fn signing_in_sets_a_locked_down_cookie_and_opens_tasks(pool: PgPool) {
     assert!(attributes.contains("httponly"), "{line}");
     assert!(attributes.contains("samesite=lax"), "{line}");
     assert!(attributes.contains("path=/"), "{line}");
+    // Seven days without use, renewed by every request that touches the session.
+    assert!(attributes.contains("max-age=604800"), "{line}");
     // The tests run with COOKIE_SECURE=false, as the local run command does.
     assert!(
         !attributes.contains("secure;") && !attributes.ends_with("secure"),
