@@ -2,6 +2,7 @@
 
 pub mod login_failures;
 pub mod sessions;
+pub mod tasks;
 pub mod users;
 
 use std::time::Duration;

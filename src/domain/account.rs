@@ -9,6 +9,7 @@ use super::{Email, FieldError, Password};
 pub struct User {
     pub id: Uuid,
     pub email: String,
+    #[serde(serialize_with = "super::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
 }
 

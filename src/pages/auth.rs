@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{Field, FormError};
+use crate::domain::encode_query_value;
 use crate::error::AppError;
 use crate::server_fns::auth::{Login, Register};
 
@@ -18,19 +19,6 @@ fn with_next(path: &str, next: &str) -> String {
     } else {
         format!("{path}?next={}", encode_query_value(next))
     }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 fn next_param() -> Signal<String> {

@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
-use crate::pages::auth::encode_query_value;
+use crate::domain::encode_query_value;
 use crate::server_fns::auth::{current_user, Logout};
 
 /// The signed-in user's page (the task manager itself comes with its own issue). Without a

@@ -13,3 +13,4 @@ mod routing;
 mod schema;
 mod sessions;
 mod startup;
+mod tasks;

@@ -1,12 +1,13 @@
 //! `/api/auth/*`: register, login, me (API.md, Authentication).
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::json::ApiJson;
+use super::no_store;
 use crate::domain::{AuthResponse, Credentials, CredentialsInput, User};
 use crate::server::accounts;
 use crate::server::auth::{self, AuthUser, ClientIp};
@@ -60,13 +61,4 @@ fn signed_in(state: &AppState, user: User, status: StatusCode) -> Result<Respons
     let mut response = no_store(Json(body));
     *response.status_mut() = status;
     Ok(response)
-}
-
-/// Answers for a signed-in user (or carrying a token) must not be kept by any cache.
-fn no_store(body: impl IntoResponse) -> Response {
-    let mut response = body.into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }

@@ -2,9 +2,10 @@
 
 pub mod auth;
 pub mod json;
+pub mod tasks;
 
 use axum::extract::Request;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -17,6 +18,7 @@ use crate::domain::Problem;
 pub fn mount(app: Router<AppState>) -> Router<AppState> {
     let api = Router::new()
         .merge(auth::router())
+        .merge(tasks::router())
         .fallback(not_found)
         .layer(middleware::from_fn(problem_for_bare_errors));
     app.nest("/api", api)
@@ -48,4 +50,13 @@ async fn problem_for_bare_errors(request: Request, next: Next) -> Response {
     let (problem_parts, body) = problem.into_parts();
     parts.headers.extend(problem_parts.headers);
     Response::from_parts(parts, body)
+}
+
+/// Answers that carry a user's data or a token must not be kept by any cache.
+pub fn no_store(body: impl IntoResponse) -> Response {
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }

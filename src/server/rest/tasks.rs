@@ -1,0 +1,275 @@
+//! `/api/tasks*` (API.md, Tasks and Listing).
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use chrono::DateTime;
+use uuid::Uuid;
+
+use super::json::ApiJson;
+use super::no_store;
+use crate::db;
+use crate::db::tasks::{After, Filter};
+use crate::domain::{
+    encode_query_value, FieldError, NewTask, TaskInput, TaskPatch, TaskPatchInput,
+};
+use crate::server::auth::AuthUser;
+use crate::server::error::ApiError;
+use crate::server::state::AppState;
+
+pub const DEFAULT_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 500;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/tasks", get(list).post(create))
+        .route(
+            "/tasks/{id}",
+            get(get_one).put(replace).patch(update).delete(delete),
+        )
+        .route("/tasks/{id}/toggle", patch(toggle))
+}
+
+/// An `{id}` that is not a UUID names no task: 404, like any other missing task.
+fn task_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound("task not found"))
+}
+
+fn found<T>(value: Option<T>) -> Result<T, ApiError> {
+    value.ok_or(ApiError::NotFound("task not found"))
+}
+
+/// The validated listing parameters.
+struct Listing {
+    filter: Filter,
+    limit: i64,
+    limit_given: bool,
+    after: Option<After>,
+}
+
+fn invalid(field: &str, message: &str) -> ApiError {
+    ApiError::Validation(vec![FieldError::new(field, message)])
+}
+
+fn parse_listing(pairs: &[(String, String)], user_id: Uuid) -> Result<Listing, ApiError> {
+    let mut listing = Listing {
+        filter: Filter::default(),
+        limit: DEFAULT_LIMIT,
+        limit_given: false,
+        after: None,
+    };
+    let mut errors = Vec::new();
+    let mut seen = Vec::new();
+    for (name, value) in pairs {
+        if !matches!(name.as_str(), "completed" | "q" | "limit" | "cursor") {
+            continue; // unknown parameters are ignored
+        }
+        if seen.contains(name) {
+            errors.push(FieldError::new(name.clone(), "must be given at most once"));
+            continue;
+        }
+        seen.push(name.clone());
+        match name.as_str() {
+            "completed" => match value.as_str() {
+                "true" => listing.filter.completed = Some(true),
+                "false" => listing.filter.completed = Some(false),
+                _ => errors.push(FieldError::new("completed", "must be true or false")),
+            },
+            "q" if value.contains('\0') => {
+                errors.push(FieldError::new("q", "must not contain NUL characters"));
+            }
+            "q" if value.chars().count() > 255 => {
+                errors.push(FieldError::new("q", "must be at most 255 characters"));
+            }
+            "q" => listing.filter.q = (!value.is_empty()).then(|| value.clone()),
+            "limit" => match value.parse::<i64>() {
+                Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => {
+                    listing.limit = limit;
+                    listing.limit_given = true;
+                }
+                _ => errors.push(FieldError::new(
+                    "limit",
+                    format!("must be a whole number from 1 to {MAX_LIMIT}"),
+                )),
+            },
+            _ => match decode_cursor(value, user_id) {
+                Some(after) => listing.after = Some(after),
+                None => errors.push(FieldError::new(
+                    "cursor",
+                    "is not a cursor from this listing's next link",
+                )),
+            },
+        }
+    }
+    if errors.is_empty() {
+        Ok(listing)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// `<microseconds>_<task id>_<user id>`: opaque to clients, and bound to the user it was made for.
+fn encode_cursor(after: After, user_id: Uuid) -> String {
+    format!(
+        "{}_{}_{}",
+        after.created_at.timestamp_micros(),
+        after.id.simple(),
+        user_id.simple()
+    )
+}
+
+fn decode_cursor(raw: &str, user_id: Uuid) -> Option<After> {
+    let mut parts = raw.split('_');
+    let micros = parts.next()?.parse::<i64>().ok()?;
+    let id = Uuid::try_parse(parts.next()?).ok()?;
+    let owner = Uuid::try_parse(parts.next()?).ok()?;
+    if parts.next().is_some() || owner != user_id {
+        return None;
+    }
+    Some(After {
+        created_at: DateTime::from_timestamp_micros(micros)?,
+        id,
+    })
+}
+
+async fn list(
+    user: AuthUser,
+    State(state): State<AppState>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(pairs) = query.map_err(|_| invalid("query", "is not a valid query string"))?;
+    let listing = parse_listing(&pairs, user.id)?;
+    let mut tasks = db::tasks::list(
+        &state.pool,
+        user.id,
+        &listing.filter,
+        listing.after,
+        listing.limit,
+    )
+    .await?;
+    let more = tasks.len() as i64 > listing.limit;
+    tasks.truncate(listing.limit as usize);
+    let next = match tasks.last() {
+        Some(last) if more => Some(next_link(
+            &listing,
+            After {
+                created_at: last.created_at,
+                id: last.id,
+            },
+            user.id,
+        )),
+        _ => None,
+    };
+    let mut response = no_store(Json(tasks));
+    if let Some(link) = next.and_then(|link| HeaderValue::from_str(&link).ok()) {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    Ok(response)
+}
+
+fn next_link(listing: &Listing, after: After, user_id: Uuid) -> String {
+    let mut query = Vec::new();
+    if let Some(completed) = listing.filter.completed {
+        query.push(format!("completed={completed}"));
+    }
+    if let Some(q) = &listing.filter.q {
+        query.push(format!("q={}", encode_query_value(q)));
+    }
+    if listing.limit_given {
+        query.push(format!("limit={}", listing.limit));
+    }
+    query.push(format!("cursor={}", encode_cursor(after, user_id)));
+    format!("</api/tasks?{}>; rel=\"next\"", query.join("&"))
+}
+
+async fn create(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<TaskInput>,
+) -> Result<Response, ApiError> {
+    let task = NewTask::try_from(input).map_err(ApiError::Validation)?;
+    let task = db::tasks::create(&state.pool, user.id, &task).await?;
+    let location =
+        HeaderValue::from_str(&format!("/api/tasks/{}", task.id)).map_err(ApiError::internal)?;
+    let mut response = no_store(Json(task));
+    *response.status_mut() = StatusCode::CREATED;
+    response.headers_mut().insert(header::LOCATION, location);
+    Ok(response)
+}
+
+async fn get_one(
+    user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let task = found(db::tasks::get(&state.pool, user.id, task_id(&id)?).await?)?;
+    Ok(no_store(Json(task)))
+}
+
+async fn replace(
+    user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<TaskInput>,
+) -> Result<Response, ApiError> {
+    let id = task_id(&id)?;
+    let task = NewTask::try_from(input).map_err(ApiError::Validation)?;
+    let task = found(db::tasks::replace(&state.pool, user.id, id, &task).await?)?;
+    Ok(no_store(Json(task)))
+}
+
+async fn update(
+    user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<TaskPatchInput>,
+) -> Result<Response, ApiError> {
+    let id = task_id(&id)?;
+    let patch = TaskPatch::try_from(input).map_err(ApiError::Validation)?;
+    let task = found(db::tasks::update(&state.pool, user.id, id, &patch).await?)?;
+    Ok(no_store(Json(task)))
+}
+
+async fn toggle(
+    user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let task = found(db::tasks::toggle(&state.pool, user.id, task_id(&id)?).await?)?;
+    Ok(no_store(Json(task)))
+}
+
+async fn delete(
+    user: AuthUser,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    if db::tasks::delete(&state.pool, user.id, task_id(&id)?).await? {
+        Ok(no_store(StatusCode::NO_CONTENT))
+    } else {
+        Err(ApiError::NotFound("task not found"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_belong_to_their_user() {
+        let user = Uuid::now_v7();
+        let after = After {
+            created_at: DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap(),
+            id: Uuid::now_v7(),
+        };
+        let cursor = encode_cursor(after, user);
+        assert_eq!(decode_cursor(&cursor, user), Some(after));
+        assert_eq!(decode_cursor(&cursor, Uuid::now_v7()), None);
+        for bad in ["", "x", "1_2_3", &format!("{cursor}_extra")] {
+            assert_eq!(decode_cursor(bad, user), None, "{bad}");
+        }
+    }
+}

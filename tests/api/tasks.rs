@@ -1,0 +1,573 @@
+//! API.md, Tasks and Listing.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use crate::helpers::{assert_problem, TestApp};
+
+/// A signed-in API client.
+struct Client<'a> {
+    app: &'a TestApp,
+    token: String,
+}
+
+impl<'a> Client<'a> {
+    async fn new(app: &'a TestApp, email: &str) -> Self {
+        let body = app.register(email).await;
+        Self {
+            app,
+            token: body["access_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> reqwest::Response {
+        let mut request = self
+            .app
+            .client
+            .request(method, self.app.url(path))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn create(&self, body: Value) -> Value {
+        let response = self.send(Method::POST, "/api/tasks", Some(body)).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.unwrap()
+    }
+
+    async fn get_json(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.send(Method::GET, path, None).await;
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Follows `next` links from `first`, returning every page's titles.
+    async fn walk(&self, first: &str) -> Vec<Vec<String>> {
+        let mut pages = Vec::new();
+        let mut next = Some(first.to_owned());
+        while let Some(path) = next.take() {
+            let response = self.send(Method::GET, &path, None).await;
+            assert_eq!(response.status(), 200, "{path}");
+            next = response.headers().get("link").map(|link| {
+                let link = link.to_str().unwrap();
+                assert!(link.ends_with(r#">; rel="next""#), "{link}");
+                link.trim_start_matches('<')
+                    .split('>')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            });
+            let page: Vec<Value> = response.json().await.unwrap();
+            assert!(!page.is_empty(), "no walk ends on an empty page");
+            pages.push(
+                page.iter()
+                    .map(|t| t["title"].as_str().unwrap().to_owned())
+                    .collect(),
+            );
+        }
+        pages
+    }
+}
+
+fn at(value: &Value) -> chrono::DateTime<chrono::Utc> {
+    value.as_str().unwrap().parse().unwrap()
+}
+
+fn id(task: &Value) -> String {
+    task["id"].as_str().unwrap().to_owned()
+}
+
+#[sqlx::test]
+async fn create_returns_201_with_location_and_the_task(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = Client::new(&app, "ada@example.com").await;
+    let response = ada
+        .send(
+            Method::POST,
+            "/api/tasks",
+            Some(json!({
+                "title": "  Buy milk  ", "description": "   ",
+                // Members a client may not set are ignored.
+                "id": "00000000-0000-0000-0000-000000000000", "user_id": "x", "created_at": 5
+            })),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let task: Value = response.json().await.unwrap();
+    assert_eq!(location, format!("/api/tasks/{}", id(&task)));
+    assert_eq!(task["title"], "Buy milk");
+    assert_eq!(task["description"], Value::Null, "blank is stored as null");
+    assert_eq!(task["completed"], false);
+    assert_ne!(task["id"], "00000000-0000-0000-0000-000000000000");
+    // RFC 3339, UTC, six fractional digits: 2026-11-26T15:46:00.123456Z
+    let created = task["created_at"].as_str().unwrap();
+    assert_eq!(created.len(), 27, "{created}");
+    assert!(
+        created.ends_with('Z') && created.as_bytes()[19] == b'.',
+        "{created}"
+    );
+    let mut keys: Vec<&String> = task.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "completed",
+            "created_at",
+            "description",
+            "id",
+            "title",
+            "updated_at",
+            "user_id"
+        ]
+    );
+    let (status, fetched) = ada.get_json(&location).await;
+    assert_eq!(status, 200);
+    assert_eq!(fetched, task);
+}
+
+#[sqlx::test]
+async fn put_replaces_everything_and_patch_only_what_it_names(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = Client::new(&app, "ada@example.com").await;
+    let task = ada
+        .create(json!({"title": "Write report", "description": "draft", "completed": true}))
+        .await;
+    let path = format!("/api/tasks/{}", id(&task));
+
+    // PATCH: only the title changes.
+    let response = ada
+        .send(
+            Method::PATCH,
+            &path,
+            Some(json!({"title": "Write the report"})),
+        )
+        .await;
+    let patched: Value = response.json().await.unwrap();
+    assert_eq!(patched["title"], "Write the report");
+    assert_eq!(patched["description"], "draft");
+    assert_eq!(patched["completed"], true);
+    assert_eq!(patched["created_at"], task["created_at"]);
+    assert!(
+        patched["updated_at"].as_str() > task["updated_at"].as_str(),
+        "updated_at moves"
+    );
+
+    // PATCH with "description": null clears it.
+    let response = ada
+        .send(Method::PATCH, &path, Some(json!({"description": null})))
+        .await;
+    let cleared: Value = response.json().await.unwrap();
+    assert_eq!(cleared["description"], Value::Null);
+    assert_eq!(cleared["title"], "Write the report");
+
+    // PUT: a missing description becomes null and a missing completed becomes false.
+    ada.send(Method::PATCH, &path, Some(json!({"description": "again"})))
+        .await;
+    let response = ada
+        .send(Method::PUT, &path, Some(json!({"title": "Replaced"})))
+        .await;
+    assert_eq!(response.status(), 200);
+    let replaced: Value = response.json().await.unwrap();
+    assert_eq!(replaced["title"], "Replaced");
+    assert_eq!(replaced["description"], Value::Null);
+    assert_eq!(replaced["completed"], false);
+    assert_eq!(
+        replaced["created_at"], task["created_at"],
+        "created_at never changes"
+    );
+    assert!(at(&replaced["updated_at"]) > at(&cleared["updated_at"]));
+
+    // PUT without a title is a 422, and changes nothing.
+    let response = ada
+        .send(Method::PUT, &path, Some(json!({"completed": true})))
+        .await;
+    let problem = assert_problem(response, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "title");
+    assert_eq!(ada.get_json(&path).await.1, replaced);
+}
+
+#[sqlx::test]
+async fn titles_and_descriptions_are_bounded_in_code_points(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = Client::new(&app, "ada@example.com").await;
+    for ok in ["a".repeat(255), "😀".repeat(255)] {
+        let task = ada.create(json!({"title": ok})).await;
+        assert_eq!(task["title"].as_str().unwrap().chars().count(), 255);
+    }
+    let cases = [
+        (json!({"title": "a".repeat(256)}), vec!["title"]),
+        (json!({"title": "😀".repeat(256)}), vec!["title"]),
+        (json!({"title": "   "}), vec!["title"]),
+        (json!({"title": "nul\u{0}here"}), vec!["title"]),
+        (
+            json!({"title": "ok", "description": "é".repeat(10_001)}),
+            vec!["description"],
+        ),
+        (
+            json!({"title": "", "description": "x\u{0}"}),
+            vec!["title", "description"],
+        ),
+        (json!({"title": 5}), vec!["title"]),
+        (
+            json!({"title": "ok", "completed": "true"}),
+            vec!["completed"],
+        ),
+        (json!({"title": "ok", "completed": 1}), vec!["completed"]),
+    ];
+    for (body, fields) in cases {
+        let response = ada
+            .send(Method::POST, "/api/tasks", Some(body.clone()))
+            .await;
+        let problem = assert_problem(response, 422).await;
+        let got: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, fields, "{body}");
+    }
+    let task = ada
+        .create(json!({"title": "ok", "description": "é".repeat(10_000)}))
+        .await;
+    assert_eq!(
+        task["description"].as_str().unwrap().chars().count(),
+        10_000
+    );
+}
+
+#[sqlx::test]
+async fn another_users_task_is_a_404_on_every_method_and_stays_unchanged(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = Client::new(&app, "ada@example.com").await;
+    let bob = Client::new(&app, "bob@example.com").await;
+    let task = ada
+        .create(json!({"title": "Ada's", "description": "private"}))
+        .await;
+    let path = format!("/api/tasks/{}", id(&task));
+    let attempts = [
+        (Method::GET, path.clone(), None),
+        (
+            Method::PUT,
+            path.clone(),
+            Some(json!({"title": "Bob's now"})),
+        ),
+        (
+            Method::PATCH,
+            path.clone(),
+            Some(json!({"completed": true})),
+        ),
+        (Method::PATCH, format!("{path}/toggle"), None),
+        (Method::DELETE, path.clone(), None),
+    ];
+    for (method, target, body) in attempts {
+        let response = bob.send(method.clone(), &target, body).await;
+        let problem = assert_problem(response, 404).await;
+        assert_eq!(problem["detail"], "task not found", "{method} {target}");
+    }
+    // Exactly what a task that does not exist gets.
+    let missing = bob
+        .send(
+            Method::GET,
+            &format!("/api/tasks/{}", uuid::Uuid::now_v7()),
+            None,
+        )
+        .await;
+    let missing = assert_problem(missing, 404).await;
+    let forbidden = assert_problem(bob.send(Method::GET, &path, None).await, 404).await;
+    assert_eq!(missing, forbidden);
+    // Bob's list does not show it; Ada's task is untouched.
+    assert_eq!(bob.get_json("/api/tasks").await.1, json!([]));
+    assert_eq!(ada.get_json(&path).await.1, task);
+}
+
+#[sqlx::test]
+async fn ids_that_are_not_uuids_are_404(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = Client::new(&app, "ada@example.com").await;
+    for path in [
+        "/api/tasks/42",
+        "/api/tasks/not-a-uuid",
+        "/api/tasks/42/toggle",
+    ] {
+        let method = if path.ends_with("toggle") {
+            Method::PATCH
+        } else {
+            Method::GET
+        };
+        assert_problem(ada.send(method, path, None).await, 404).await;
+    }
+}
+
+#[sqlx::test]
+async fn tasks_need_a_bearer_token(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for (method, path) in [(Method::GET, "/api/tasks"), (Method::POST, "/api/tasks")] {
+        let response = app
+            .client
+            .request(method, app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        assert_problem(response, 401).await;
+    }
+}
+
+#[sqlx::test]
+async fn unsupported_methods_are_405_with_a_complete_allow(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = Client::new(&app, "ada@example.com").await;
+    let task = ada.create(json!({"title": "x"})).await;
+    let cases = [
+        (
+            Method::DELETE,
+            "/api/tasks".to_owned(),
+            vec!["GET", "HEAD", "POST"],
+        ),
+        (
+            Method::POST,
+            format!("/api/tasks/{}", id(&task)),
+            vec!["DELETE", "GET", "HEAD", "PATCH", "PUT"],
+        ),
+        (
+            Method::GET,
+            format!("/api/tasks/{}/toggle", id(&task)),
+            vec!["PATCH"],
+        ),
+    ];
+    for (method, path, expected) in cases {
+        let response = ada.send(method.clone(), &path, None).await;
+        let mut allow: Vec<String> = response.headers()["allow"]
+            .to_str()
+            .unwrap()
+            .split(',')
+            .map(|m| m.trim().to_owned())
+            .collect();
+        allow.sort();
+        assert_eq!(allow, expected, "{method} {path}");
+        assert_problem(response, 405).await;
+    }
+}
+
+#[sqlx::test]
+async fn twenty_concurrent_toggles_lose_no_update(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = Client::new(&app, "ada@example.com").await;
+    let task = ada.create(json!({"title": "flip"})).await;
+    let url = app.url(&format!("/api/tasks/{}/toggle", id(&task)));
+    let toggles: Vec<_> = (0..20)
+        .map(|_| tokio::spawn(app.client.patch(&url).bearer_auth(&ada.token).send()))
+        .collect();
+    for toggle in toggles {
+        assert_eq!(toggle.await.unwrap().unwrap().status(), 200);
+    }
+    let (_, after) = ada.get_json(&format!("/api/tasks/{}", id(&task))).await;
+    assert_eq!(
+        after["completed"], false,
+        "an even number of toggles leaves it as it was"
+    );
+}
+
+#[sqlx::test]
+async fn fifty_concurrent_creates_all_succeed(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = Client::new(&app, "ada@example.com").await;
+    let url = app.url("/api/tasks");
+    let creates: Vec<_> = (0..50)
+        .map(|i| {
+            let request = app
+                .client
+                .post(&url)
+                .bearer_auth(&ada.token)
+                .json(&json!({"title": format!("task {i}")}));
+            tokio::spawn(request.send())
+        })
+        .collect();
+    for create in creates {
+        assert_eq!(create.await.unwrap().unwrap().status(), 201);
+    }
+    let (_, all) = ada.get_json("/api/tasks?limit=500").await;
+    assert_eq!(all.as_array().unwrap().len(), 50);
+}
+
+#[sqlx::test]
+async fn a_page_walk_returns_every_task_once_newest_first(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = Client::new(&app, "ada@example.com").await;
+    for i in 0..25 {
+        ada.create(json!({"title": format!("task {i:02}")})).await;
+    }
+    let pages = ada.walk("/api/tasks?limit=7").await;
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [7, 7, 7, 4]);
+    let titles: Vec<String> = pages.concat();
+    let expected: Vec<String> = (0..25).rev().map(|i| format!("task {i:02}")).collect();
+    assert_eq!(titles, expected);
+    // 14 tasks exactly fill two pages: the second has no next link, so no walk ends empty.
+    let bob = Client::new(&app, "bob@example.com").await;
+    for i in 0..14 {
+        bob.create(json!({"title": format!("b{i}")})).await;
+    }
+    assert_eq!(bob.walk("/api/tasks?limit=7").await.len(), 2);
+}
+
+#[sqlx::test]
+async fn a_page_walk_is_stable_while_tasks_come_and_go(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = Client::new(&app, "ada@example.com").await;
+    let mut tasks = Vec::new();
+    for i in 0..25 {
+        tasks.push(ada.create(json!({"title": format!("task {i:02}")})).await);
+    }
+    let first = ada.send(Method::GET, "/api/tasks?limit=7", None).await;
+    let next = first.headers()["link"].to_str().unwrap().to_owned();
+    let first: Vec<Value> = first.json().await.unwrap();
+    // During the walk: a new task arrives, and one not yet seen (task 05) is deleted.
+    ada.create(json!({"title": "late arrival"})).await;
+    let deleted = &tasks[5];
+    let response = ada
+        .send(Method::DELETE, &format!("/api/tasks/{}", id(deleted)), None)
+        .await;
+    assert_eq!(response.status(), 204);
+    let next = next
+        .trim_start_matches('<')
+        .split('>')
+        .next()
+        .unwrap()
+        .to_owned();
+    let rest: Vec<String> = ada.walk(&next).await.concat();
+    let mut seen: Vec<String> = first
+        .iter()
+        .map(|t| t["title"].as_str().unwrap().to_owned())
+        .collect();
+    seen.extend(rest);
+    let expected: Vec<String> = (0..25)
+        .rev()
+        .filter(|i| *i != 5)
+        .map(|i| format!("task {i:02}"))
+        .collect();
+    assert_eq!(
+        seen, expected,
+        "each remaining task once; the late one is not part of the walk"
+    );
+}
+
+#[sqlx::test]
+async fn listing_filters_by_state_and_by_literal_text(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = Client::new(&app, "ada@example.com").await;
+    ada.create(json!({"title": "Buy MILK", "completed": true}))
+        .await;
+    ada.create(json!({"title": "Call Bob", "description": "about the milkman"}))
+        .await;
+    ada.create(json!({"title": "50% off_sale \\o/"})).await;
+    ada.create(json!({"title": "500 offers"})).await;
+    let titles = |body: Value| -> Vec<String> {
+        body.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        titles(ada.get_json("/api/tasks?completed=true").await.1),
+        ["Buy MILK"]
+    );
+    assert_eq!(
+        ada.get_json("/api/tasks?completed=false")
+            .await
+            .1
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        titles(ada.get_json("/api/tasks?q=milk").await.1),
+        ["Call Bob", "Buy MILK"],
+        "title or description, any case"
+    );
+    assert_eq!(
+        titles(ada.get_json("/api/tasks?q=milk&completed=false").await.1),
+        ["Call Bob"]
+    );
+    // %, _ and \ are literal characters.
+    assert_eq!(
+        titles(ada.get_json("/api/tasks?q=50%25").await.1),
+        ["50% off_sale \\o/"]
+    );
+    assert_eq!(
+        titles(ada.get_json("/api/tasks?q=f_s").await.1),
+        ["50% off_sale \\o/"]
+    );
+    assert_eq!(
+        titles(ada.get_json("/api/tasks?q=%5Co").await.1),
+        ["50% off_sale \\o/"]
+    );
+}
+
+#[sqlx::test]
+async fn bad_listing_parameters_are_422(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = Client::new(&app, "ada@example.com").await;
+    let bob = Client::new(&app, "bob@example.com").await;
+    for i in 0..3 {
+        bob.create(json!({"title": format!("b{i}")})).await;
+    }
+    let link = bob
+        .send(Method::GET, "/api/tasks?limit=1", None)
+        .await
+        .headers()["link"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let bobs_cursor = link
+        .split("cursor=")
+        .nth(1)
+        .unwrap()
+        .split('>')
+        .next()
+        .unwrap()
+        .to_owned();
+    let cases = [
+        ("completed=yes", "completed"),
+        ("completed=TRUE", "completed"),
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("limit=ten", "limit"),
+        ("limit=1&limit=2", "limit"),
+        ("cursor=garbage", "cursor"),
+        ("q=a%00b", "q"),
+    ];
+    for (query, field) in cases {
+        let response = ada
+            .send(Method::GET, &format!("/api/tasks?{query}"), None)
+            .await;
+        let problem = assert_problem(response, 422).await;
+        assert_eq!(problem["errors"][0]["field"], field, "{query}");
+    }
+    // A cursor made for Bob is useless to Ada.
+    let response = ada
+        .send(
+            Method::GET,
+            &format!("/api/tasks?cursor={bobs_cursor}"),
+            None,
+        )
+        .await;
+    assert_problem(response, 422).await;
+    // Limits at the bounds are fine, and unknown parameters are ignored.
+    for query in ["limit=1", "limit=500", "page=3&sort=title"] {
+        assert_eq!(
+            ada.send(Method::GET, &format!("/api/tasks?{query}"), None)
+                .await
+                .status(),
+            200
+        );
+    }
+}
