@@ -3,3 +3,4 @@
 //! into `crate::server`.
 
 pub mod auth;
+pub mod tasks;

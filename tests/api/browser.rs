@@ -430,3 +430,65 @@ async fn failed_calls_from_the_page_script_get_their_real_status(pool: PgPool) {
         "{body}"
     );
 }
+
+#[sqlx::test]
+async fn a_server_function_without_a_session_answers_unauthorized(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app
+        .client
+        .post(app.url("/rpc/tasks/list"))
+        .header(ACCEPT, "application/json")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(ORIGIN, origin(&app))
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let body = response.text().await.unwrap();
+    assert_eq!(body, r#""Unauthorized""#);
+    // The UI words it so.
+    assert_eq!(
+        taskdeck::error::AppError::Unauthorized.to_string(),
+        "Please sign in again."
+    );
+}
+
+#[sqlx::test]
+async fn the_tasks_page_lists_what_the_api_created(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let body = app.register("ada@example.com").await;
+    let token = body["access_token"].as_str().unwrap();
+    for title in ["first <b>task</b>", "second task"] {
+        let response = app
+            .client
+            .post(app.url("/api/tasks"))
+            .bearer_auth(token)
+            .json(&json!({"title": title}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+    }
+    let cookie = sign_in(&app, "ada@example.com").await;
+    let html = get_with_cookie(&app, "/tasks", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let second = html.find("second task").expect("second task listed");
+    let first = html
+        .find("first &lt;b&gt;task&lt;/b&gt;")
+        .expect("first task listed, escaped");
+    assert!(second < first, "newest first");
+    // Another user sees none of them.
+    register_api(&app, "bob@example.com").await;
+    let bob = sign_in(&app, "bob@example.com").await;
+    let html = get_with_cookie(&app, "/tasks", &bob)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("No tasks yet."), "{html}");
+    assert!(!html.contains("second task"));
+}
