@@ -47,6 +47,19 @@ pub fn pool(options: PgConnectOptions, max_connections: u32) -> PgPool {
         .acquire_timeout(Duration::from_secs(10))
         .idle_timeout(Duration::from_secs(300))
         .test_before_acquire(true)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                // sqlx prepares every statement, and after five executions PostgreSQL may switch
+                // to a generic plan that ignores the parameters' values. For the task listing's
+                // optional filters (`$2 IS NULL OR ...`) that plan reads and sorts all of a
+                // user's tasks instead of walking the index and stopping at the page size.
+                // Planning each execution costs microseconds; the generic plan costs a sort of
+                // up to 10,000 rows per page.
+                sqlx::Executor::execute(&mut *conn, "SET plan_cache_mode = force_custom_plan")
+                    .await
+                    .map(|_| ())
+            })
+        })
         .connect_lazy_with(options.log_statements(tracing::log::LevelFilter::Debug))
 }
 

@@ -114,7 +114,7 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
-    rest::mount(Router::new().merge(health::router()))
+    rest::mount(Router::new().merge(health::router()), &state.config)
         // Also registers every server function, under its own /rpc prefix.
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -5,22 +5,27 @@ pub mod json;
 pub mod tasks;
 
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use super::config::Config;
 use super::state::AppState;
 use crate::domain::Problem;
 
 /// Mounts the API under `/api` on `app`.
-pub fn mount(app: Router<AppState>) -> Router<AppState> {
+pub fn mount(app: Router<AppState>, config: &Config) -> Router<AppState> {
     let api = Router::new()
         .merge(auth::router())
         .merge(tasks::router())
         .fallback(not_found)
-        .layer(middleware::from_fn(problem_for_bare_errors));
+        .layer(middleware::from_fn(problem_for_bare_errors))
+        .layer(cors(&config.cors_allowed_origins));
     app.nest("/api", api)
         // `nest` matches `/api` and `/api/anything`, but not `/api/` itself.
         .route("/api/", any(not_found))
@@ -59,4 +64,26 @@ pub fn no_store(body: impl IntoResponse) -> Response {
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// CORS for browser clients on other origins (API.md, Operations): only the listed origins, which
+/// may send `Authorization` and `Content-Type` and read `Link` and `Location`. Other origins get
+/// no `Access-Control-Allow-Origin`. Bearer tokens, not cookies: credentials stay off.
+fn cors(allowed_origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = allowed_origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::LINK, header::LOCATION])
+        .max_age(Duration::from_secs(600))
 }
