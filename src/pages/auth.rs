@@ -26,6 +26,35 @@ fn next_param() -> Signal<String> {
     Signal::derive(move || query.read().get("next").unwrap_or_default())
 }
 
+/// What both forms ask for: the form-level error, where to go next, email and password with
+/// their inline errors.
+#[component]
+fn CredentialFields(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(into)] next: Signal<String>,
+    password_label: &'static str,
+    password_autocomplete: &'static str,
+) -> impl IntoView {
+    view! {
+        <FormError message=Signal::derive(move || error.get().and_then(|e| e.form_message()))/>
+        <input type="hidden" name="next" value=next/>
+        <Field
+            label="Email"
+            name="email"
+            kind="email"
+            autocomplete="email"
+            error=Signal::derive(move || error.get().and_then(|e| e.field("email")))
+        />
+        <Field
+            label=password_label
+            name="password"
+            kind="password"
+            autocomplete=password_autocomplete
+            error=Signal::derive(move || error.get().and_then(|e| e.field("password")))
+        />
+    }
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
@@ -36,21 +65,11 @@ pub fn LoginPage() -> impl IntoView {
         <section class="auth-card">
             <h1>"Sign in"</h1>
             <ActionForm action=action>
-                <FormError message=Signal::derive(move || error.get().and_then(|e| e.form_message()))/>
-                <input type="hidden" name="next" value=next/>
-                <Field
-                    label="Email"
-                    name="email"
-                    kind="email"
-                    autocomplete="email"
-                    error=Signal::derive(move || error.get().and_then(|e| e.field("email")))
-                />
-                <Field
-                    label="Password"
-                    name="password"
-                    kind="password"
-                    autocomplete="current-password"
-                    error=Signal::derive(move || error.get().and_then(|e| e.field("password")))
+                <CredentialFields
+                    error=error
+                    next=next
+                    password_label="Password"
+                    password_autocomplete="current-password"
                 />
                 <button type="submit" class="primary" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
@@ -75,21 +94,11 @@ pub fn RegisterPage() -> impl IntoView {
         <section class="auth-card">
             <h1>"Create an account"</h1>
             <ActionForm action=action>
-                <FormError message=Signal::derive(move || error.get().and_then(|e| e.form_message()))/>
-                <input type="hidden" name="next" value=next/>
-                <Field
-                    label="Email"
-                    name="email"
-                    kind="email"
-                    autocomplete="email"
-                    error=Signal::derive(move || error.get().and_then(|e| e.field("email")))
-                />
-                <Field
-                    label="Password (8 to 128 characters)"
-                    name="password"
-                    kind="password"
-                    autocomplete="new-password"
-                    error=Signal::derive(move || error.get().and_then(|e| e.field("password")))
+                <CredentialFields
+                    error=error
+                    next=next
+                    password_label="Password (8 to 128 characters)"
+                    password_autocomplete="new-password"
                 />
                 <button type="submit" class="primary" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}

@@ -94,10 +94,18 @@ impl Request {
         }
     }
 
-    pub async fn sign_in(&self, user: &User) -> Result<(), AppError> {
+    /// Puts the user into the session, then sends the browser to `next` when that is a path on
+    /// this site, or to [`HOME`].
+    pub async fn sign_in_and_redirect(
+        &self,
+        user: &User,
+        next: Option<&str>,
+    ) -> Result<(), AppError> {
         // A new session id at every sign-in: an id planted before it (fixation) is worthless.
         self.session.cycle_id().await.map_err(internal)?;
-        self.store_token(user.id, &user.email).await
+        self.store_token(user.id, &user.email).await?;
+        leptos_axum::redirect(&safe_next(next));
+        Ok(())
     }
 
     async fn store_token(&self, user_id: Uuid, email: &str) -> Result<(), AppError> {

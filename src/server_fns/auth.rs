@@ -11,9 +11,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         let request = browser::Request::current().await?;
         request.check_same_origin()?;
         let user = browser::login(&request, &email, password).await?;
-        request.sign_in(&user).await?;
-        leptos_axum::redirect(&browser::safe_next(next.as_deref()));
-        Ok(())
+        request.sign_in_and_redirect(&user, next.as_deref()).await
     }
     .await
     .map_err(browser::with_status)
@@ -31,9 +29,7 @@ pub async fn register(
         let request = browser::Request::current().await?;
         request.check_same_origin()?;
         let user = browser::register(&request, &email, password).await?;
-        request.sign_in(&user).await?;
-        leptos_axum::redirect(&browser::safe_next(next.as_deref()));
-        Ok(())
+        request.sign_in_and_redirect(&user, next.as_deref()).await
     }
     .await
     .map_err(browser::with_status)
