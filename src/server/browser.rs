@@ -86,7 +86,7 @@ impl Request {
     /// (on top of SameSite=Lax): its `Origin` (or, without one, its `Referer`) must name this
     /// site. The site is the `Host` the browser addressed.
     pub fn check_same_origin(&self) -> Result<(), AppError> {
-        if same_origin(&self.headers) {
+        if same_origin(&self.headers, self.state.config.trust_proxy_headers) {
             Ok(())
         } else {
             tracing::warn!("refused a cross-site request to a server function");
@@ -212,9 +212,18 @@ pub async fn register(request: &Request, email: &str, password: String) -> Resul
         .into())
 }
 
-/// Whether `Origin` (else `Referer`) names the host this request was sent to.
-pub fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+/// Whether `Origin` (else `Referer`) names the host the browser sent this request to: `Host`,
+/// or behind a trusted reverse proxy (which may rewrite `Host`) its `X-Forwarded-Host`.
+pub fn same_origin(headers: &HeaderMap, trust_proxy_headers: bool) -> bool {
+    let forwarded = trust_proxy_headers
+        .then(|| headers.get("x-forwarded-host"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        // A chain of proxies appends; the first entry is what the browser addressed.
+        .and_then(|v| v.split(',').next())
+        .map(str::trim);
+    let Some(host) = forwarded.or_else(|| headers.get(header::HOST).and_then(|v| v.to_str().ok()))
+    else {
         return false;
     };
     let source = headers
@@ -291,32 +300,49 @@ mod tests {
     #[test]
     fn same_origin_compares_origin_or_referer_with_host() {
         let host = ("host", "127.0.0.1:3000");
-        assert!(same_origin(&headers(&[
-            host,
-            ("origin", "http://127.0.0.1:3000")
-        ])));
-        assert!(same_origin(&headers(&[
-            host,
-            ("referer", "http://127.0.0.1:3000/login?next=/tasks")
-        ])));
-        assert!(!same_origin(&headers(&[
-            host,
-            ("origin", "https://evil.example")
-        ])));
-        assert!(!same_origin(&headers(&[
-            host,
-            ("origin", "http://127.0.0.1:3001")
-        ])));
-        assert!(!same_origin(&headers(&[
-            host,
-            ("origin", "http://127.0.0.1:3000.evil.example")
-        ])));
-        assert!(!same_origin(&headers(&[
-            host,
-            ("referer", "https://evil.example/?http://127.0.0.1:3000")
-        ])));
+        assert!(same_origin(
+            &headers(&[host, ("origin", "http://127.0.0.1:3000")]),
+            false
+        ));
+        assert!(same_origin(
+            &headers(&[host, ("referer", "http://127.0.0.1:3000/login?next=/tasks")]),
+            false
+        ));
+        assert!(!same_origin(
+            &headers(&[host, ("origin", "https://evil.example")]),
+            false
+        ));
+        assert!(!same_origin(
+            &headers(&[host, ("origin", "http://127.0.0.1:3001")]),
+            false
+        ));
+        assert!(!same_origin(
+            &headers(&[host, ("origin", "http://127.0.0.1:3000.evil.example")]),
+            false
+        ));
+        assert!(!same_origin(
+            &headers(&[
+                host,
+                ("referer", "https://evil.example/?http://127.0.0.1:3000")
+            ]),
+            false
+        ));
+        // Behind a proxy that rewrites Host, the forwarded host counts, but only when trusted.
+        let proxied = [
+            ("host", "127.0.0.1:3000"),
+            ("x-forwarded-host", "tasks.example.com"),
+            ("origin", "https://tasks.example.com"),
+        ];
+        assert!(same_origin(&headers(&proxied), true));
+        assert!(!same_origin(&headers(&proxied), false));
+        let forged = [
+            ("host", "tasks.example.com"),
+            ("x-forwarded-host", "evil.example"),
+            ("origin", "https://evil.example"),
+        ];
+        assert!(!same_origin(&headers(&forged), false));
         // Neither header: not provably ours.
-        assert!(!same_origin(&headers(&[host])));
-        assert!(!same_origin(&headers(&[host, ("origin", "null")])));
+        assert!(!same_origin(&headers(&[host]), false));
+        assert!(!same_origin(&headers(&[host, ("origin", "null")]), false));
     }
 }
