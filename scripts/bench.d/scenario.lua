@@ -1,0 +1,51 @@
+-- wrk script: every request picks a random benchmark user (token) and acts on their own task.
+-- SCENARIO: list | get | create | toggle | mix (80% reads, 20% writes).
+local scenario = os.getenv("SCENARIO") or "list"
+local rows = {}
+for line in io.lines(os.getenv("BENCH_DATA")) do
+  local token, id = line:match("^(%S+) (%S+)$")
+  if token then rows[#rows + 1] = { token = token, id = id } end
+end
+
+local counter = 0
+setup = function(thread)
+  counter = counter + 1
+  thread:set("seed", counter)
+end
+
+init = function()
+  math.randomseed(os.time() * 1000 + (seed or 0))
+end
+
+local function pick()
+  if scenario ~= "mix" then return scenario end
+  local r = math.random()
+  if r < 0.4 then return "list" elseif r < 0.8 then return "get"
+  elseif r < 0.9 then return "create" else return "toggle" end
+end
+
+request = function()
+  local row = rows[math.random(#rows)]
+  local headers = { ["Authorization"] = "Bearer " .. row.token }
+  local kind = pick()
+  if kind == "list" then
+    return wrk.format("GET", "/api/tasks?limit=50", headers)
+  elseif kind == "get" then
+    return wrk.format("GET", "/api/tasks/" .. row.id, headers)
+  elseif kind == "create" then
+    headers["Content-Type"] = "application/json"
+    return wrk.format("POST", "/api/tasks", headers, '{"title":"Benchmark task"}')
+  else
+    return wrk.format("PATCH", "/api/tasks/" .. row.id .. "/toggle", headers)
+  end
+end
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH rps=%.0f p50=%.2f p95=%.2f p99=%.2f max=%.2f errors=%d non2xx=%d\n",
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000,
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
