@@ -72,16 +72,24 @@ pub async fn get(
     .await
 }
 
-/// One page, newest first, plus one extra row that tells whether another page follows.
+/// One page of a user's tasks, newest first.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub tasks: Vec<Task>,
+    /// Whether more tasks follow the last one.
+    pub more: bool,
+}
+
+/// One page, newest first. One extra row is read to learn whether another page follows.
 pub async fn list(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
     filter: &Filter,
     after: Option<After>,
     limit: i64,
-) -> Result<Vec<Task>, sqlx::Error> {
+) -> Result<Page, sqlx::Error> {
     let pattern = filter.q.as_deref().map(like_pattern);
-    sqlx::query_as!(
+    let mut tasks = sqlx::query_as!(
         Task,
         r#"SELECT id, title, description, completed, user_id, created_at, updated_at
            FROM tasks
@@ -99,7 +107,10 @@ pub async fn list(
         limit + 1,
     )
     .fetch_all(db)
-    .await
+    .await?;
+    let more = tasks.len() as i64 > limit;
+    tasks.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(Page { tasks, more })
 }
 
 /// A full replacement (PUT).

@@ -132,6 +132,16 @@ pub struct AuthUser {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
+impl From<AuthUser> for crate::domain::User {
+    fn from(user: AuthUser) -> Self {
+        Self {
+            id: user.id,
+            email: user.email,
+            created_at: user.created_at,
+        }
+    }
+}
+
 impl From<db::users::UserRecord> for AuthUser {
     fn from(record: db::users::UserRecord) -> Self {
         Self {

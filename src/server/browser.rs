@@ -2,6 +2,8 @@
 //! the user's JWT; server functions verify it with the same `auth::verify` the API uses.
 
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
 use leptos::prelude::use_context;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
@@ -53,6 +55,12 @@ impl From<ApiError> for AppError {
                 AppError::Internal
             }
         }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        ApiError::from(err).into()
     }
 }
 
@@ -145,10 +153,7 @@ impl Request {
                     return Ok(None);
                 };
                 // The user may have been deleted since: look them up before re-issuing.
-                let Some(user) = db::users::find_by_id(&self.state.pool, user_id)
-                    .await
-                    .map_err(|err| AppError::from(ApiError::from(err)))?
-                else {
+                let Some(user) = db::users::find_by_id(&self.state.pool, user_id).await? else {
                     return Ok(None);
                 };
                 self.store_token(user.id, &user.email).await?;
@@ -163,23 +168,30 @@ impl Request {
     }
 }
 
-/// Gives a failed server-function call the status its error deserves (server_fn answers every
-/// error with 500): 422, 401, 409, 429, 403. Plain form posts keep the redirect that carries the
-/// error back to the form.
-pub fn with_status(err: AppError) -> AppError {
-    let parts = use_context::<axum::http::request::Parts>();
-    let response = use_context::<leptos_axum::ResponseOptions>();
-    if let (Some(parts), Some(response)) = (parts, response) {
-        let form_post = parts
-            .headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"));
-        if !form_post {
-            response.set_status(status_of(&err));
-        }
+/// Gives a failed server-function call the status its error deserves: server_fn answers every
+/// error with 500. Calls from the page's script get 422, 401, 409, 429 or 403 (a real failure
+/// stays 500); a plain form post is untouched, since its answer is already the redirect that
+/// carries the error back to the form. Done here, once, so no server function can forget it.
+pub async fn server_fn_error_status(request: axum::extract::Request, next: Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/rpc/");
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR || !is_json {
+        return response;
     }
-    err
+    let (mut parts, body) = response.into_parts();
+    // An encoded AppError is a few hundred bytes at most.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = status_of(&err);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 fn status_of(err: &AppError) -> StatusCode {

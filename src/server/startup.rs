@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         // Also registers every server function, under its own /rpc prefix.
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(browser::server_fn_error_status))
         .layer(browser::session_layer(&state))
         .layer(middleware::from_fn(security::headers))
         .layer(middleware::from_fn(telemetry::log_requests))

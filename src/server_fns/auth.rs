@@ -7,14 +7,10 @@ use crate::error::AppError;
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::server::browser;
-    async {
-        let request = browser::Request::current().await?;
-        request.check_same_origin()?;
-        let user = browser::login(&request, &email, password).await?;
-        request.sign_in_and_redirect(&user, next.as_deref()).await
-    }
-    .await
-    .map_err(browser::with_status)
+    let request = browser::Request::current().await?;
+    request.check_same_origin()?;
+    let user = browser::login(&request, &email, password).await?;
+    request.sign_in_and_redirect(&user, next.as_deref()).await
 }
 
 /// Creates an account, signs it in, and redirects like [`login`].
@@ -25,43 +21,27 @@ pub async fn register(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::browser;
-    async {
-        let request = browser::Request::current().await?;
-        request.check_same_origin()?;
-        let user = browser::register(&request, &email, password).await?;
-        request.sign_in_and_redirect(&user, next.as_deref()).await
-    }
-    .await
-    .map_err(browser::with_status)
+    let request = browser::Request::current().await?;
+    request.check_same_origin()?;
+    let user = browser::register(&request, &email, password).await?;
+    request.sign_in_and_redirect(&user, next.as_deref()).await
 }
 
 /// Deletes the session on the server and redirects to the sign-in page.
 #[server(prefix = "/rpc", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use crate::server::browser;
-    async {
-        let request = browser::Request::current().await?;
-        request.check_same_origin()?;
-        request.sign_out().await?;
-        leptos_axum::redirect("/login");
-        Ok(())
-    }
-    .await
-    .map_err(browser::with_status)
+    let request = browser::Request::current().await?;
+    request.check_same_origin()?;
+    request.sign_out().await?;
+    leptos_axum::redirect("/login");
+    Ok(())
 }
 
 /// The signed-in user, or `None`.
 #[server(prefix = "/rpc", endpoint = "me")]
 pub async fn current_user() -> Result<Option<User>, AppError> {
     use crate::server::browser;
-    async {
-        let request = browser::Request::current().await?;
-        Ok(request.user().await?.map(|user| User {
-            id: user.id,
-            email: user.email,
-            created_at: user.created_at,
-        }))
-    }
-    .await
-    .map_err(browser::with_status)
+    let request = browser::Request::current().await?;
+    Ok(request.user().await?.map(User::from))
 }

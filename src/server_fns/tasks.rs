@@ -8,22 +8,15 @@ use crate::error::AppError;
 pub async fn list_tasks() -> Result<Vec<Task>, AppError> {
     use crate::db;
     use crate::server::browser;
-    use crate::server::error::ApiError;
-    async {
-        let request = browser::Request::current().await?;
-        let user = request.require_user().await?;
-        let mut tasks = db::tasks::list(
-            &request.state.pool,
-            user.id,
-            &db::tasks::Filter::default(),
-            None,
-            100,
-        )
-        .await
-        .map_err(|err| AppError::from(ApiError::from(err)))?;
-        tasks.truncate(100);
-        Ok(tasks)
-    }
-    .await
-    .map_err(browser::with_status)
+    let request = browser::Request::current().await?;
+    let user = request.require_user().await?;
+    let page = db::tasks::list(
+        &request.state.pool,
+        user.id,
+        &db::tasks::Filter::default(),
+        None,
+        100,
+    )
+    .await?;
+    Ok(page.tasks)
 }

@@ -43,11 +43,7 @@ async fn login(
 }
 
 async fn me(user: AuthUser) -> Response {
-    no_store(Json(User {
-        id: user.id,
-        email: user.email,
-        created_at: user.created_at,
-    }))
+    no_store(Json(User::from(user)))
 }
 
 fn signed_in(state: &AppState, user: User, status: StatusCode) -> Result<Response, ApiError> {

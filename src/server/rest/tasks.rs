@@ -142,7 +142,7 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let Query(pairs) = query.map_err(|_| invalid("query", "is not a valid query string"))?;
     let listing = parse_listing(&pairs, user.id)?;
-    let mut tasks = db::tasks::list(
+    let db::tasks::Page { tasks, more } = db::tasks::list(
         &state.pool,
         user.id,
         &listing.filter,
@@ -150,8 +150,6 @@ async fn list(
         listing.limit,
     )
     .await?;
-    let more = tasks.len() as i64 > listing.limit;
-    tasks.truncate(listing.limit as usize);
     let next = match tasks.last() {
         Some(last) if more => Some(next_link(
             &listing,
