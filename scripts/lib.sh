@@ -116,3 +116,20 @@ dotenv_get() {
 random_hex() { # random_hex BYTES
   od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'
 }
+
+SCHEMATHESIS_VERSION=4.32.5
+
+# schemathesis (PyPI), pinned, in a virtual environment of the project's own (.local/venv).
+ensure_schemathesis() {
+  local venv="$ROOT/.local/venv"
+  if [ -x "$venv/bin/st" ] && "$venv/bin/st" --version 2>/dev/null | grep -qw -- "$SCHEMATHESIS_VERSION"; then
+    return 0
+  fi
+  command -v python3 >/dev/null 2>&1 || ensure_apt python3
+  python3 -m venv "$venv" 2>/dev/null || {
+    ensure_apt python3-venv
+    python3 -m venv "$venv"
+  }
+  step "Installing schemathesis $SCHEMATHESIS_VERSION (pip, into .local/venv)"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+}

@@ -38,15 +38,30 @@ pub enum StartupError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// A pool that connects lazily; every checkout is verified first, so connections broken by a
-/// database restart are replaced instead of failing a request.
+/// A connection idle for longer than this is pinged before a request uses it.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
+/// A pool that connects lazily. A connection that sat idle is verified before use, so
+/// connections broken by a database restart (or closed by Neon's proxy) are replaced instead of
+/// failing a request. A busy connection is not: sqlx's default pings on every checkout, which
+/// made the ping a second round trip on every request; sqlx already pings each connection as it
+/// comes back to the pool, which catches connections broken while in use.
 pub fn pool(options: PgConnectOptions, max_connections: u32) -> PgPool {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(10))
         .idle_timeout(Duration::from_secs(300))
-        .test_before_acquire(true)
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IF_IDLE_FOR {
+                    // An error closes this connection and the pool hands out another.
+                    Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .after_connect(|conn, _| {
             Box::pin(async move {
                 // sqlx prepares every statement, and after five executions PostgreSQL may switch

@@ -6,6 +6,7 @@ use super::{Email, FieldError, Password};
 
 /// A user as the API shows it: never with a password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: Uuid,
     pub email: String,
@@ -15,17 +16,25 @@ pub struct User {
 
 /// The answer to a successful registration or login.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuthResponse {
     pub user: User,
     pub access_token: String,
+    /// Always `Bearer`.
     pub token_type: String,
+    /// Seconds until the token expires.
     pub expires_in: u64,
 }
 
 /// Register and login bodies as they arrive: plain strings, validated by [`Credentials::parse`].
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CredentialsInput {
+    /// A plausible address; compared case-insensitively and stored lower-cased.
+    #[cfg_attr(feature = "ssr", schema(format = "email", max_length = 254))]
     pub email: String,
+    /// 8 to 128 characters.
+    #[cfg_attr(feature = "ssr", schema(min_length = 8, max_length = 128))]
     pub password: String,
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// With `type` left at `about:blank`, RFC 9457 says `title` must be the HTTP status phrase, so
 /// callers give only the status and a human-readable `detail`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
@@ -18,6 +19,7 @@ pub struct Problem {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -9,9 +9,15 @@ use super::FieldError;
 
 /// A task as the API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Task {
     pub id: Uuid,
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 1, max_length = 255, pattern = r"\S")
+    )]
     pub title: String,
+    #[cfg_attr(feature = "ssr", schema(max_length = 10_000))]
     pub description: Option<String>,
     pub completed: bool,
     pub user_id: Uuid,
@@ -75,9 +81,17 @@ impl Description {
 /// The body of a create or a full replacement (PUT): a missing description is none, a missing
 /// `completed` is false. Other members (`id`, `user_id`, timestamps) are ignored.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TaskInput {
+    /// Trimmed, then 1 to 255 characters, no NUL.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 1, max_length = 255, pattern = r"\S")
+    )]
     pub title: String,
+    /// Up to 10,000 characters; empty or blank is stored as null.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 10_000))]
     pub description: Option<String>,
     #[serde(default)]
     pub completed: bool,
@@ -110,11 +124,18 @@ impl TryFrom<TaskInput> for NewTask {
 
 /// The body of a partial update (PATCH): any subset; `"description": null` clears it.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TaskPatchInput {
+    /// Trimmed, then 1 to 255 characters, no NUL; absent or null leaves the title as it is.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 1, max_length = 255, pattern = r"\S")
+    )]
     pub title: Option<String>,
     /// Absent: unchanged. `null`: cleared. A string: replaced.
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, max_length = 10_000))]
     pub description: Option<Option<String>>,
     #[serde(default)]
     pub completed: Option<bool>,

@@ -201,6 +201,74 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// The owner of the tasks a `/api/tasks*` request touches, from its bearer token.
+///
+/// For a token of our own issuer the verified `sub` is taken as it is, without asking the
+/// database, so that the task query is the request's only round trip. That stays safe because a
+/// deleted user's tasks are deleted with them (`ON DELETE CASCADE`) and creating a task for an
+/// unknown user breaks the foreign key: such a token reaches nothing. Only when a query finds
+/// nothing does [`TaskOwner::not_found`] ask whether the user still exists, to answer 401 (API.md:
+/// a deleted user's token is refused) rather than 404. A trusted main app's token is resolved
+/// (and its user provisioned) up front, as for every other endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskOwner {
+    pub id: Uuid,
+    known: bool,
+}
+
+impl TaskOwner {
+    /// Confirms the token's user exists: for a query that found nothing, or an empty page.
+    pub async fn confirm(&self, state: &AppState) -> Result<(), ApiError> {
+        if self.known {
+            return Ok(());
+        }
+        match db::users::find_by_id(&state.pool, self.id).await? {
+            Some(_) => Ok(()),
+            None => Err(ApiError::InvalidToken),
+        }
+    }
+
+    /// The error for a query that found nothing: 404 for an existing user, 401 when the token's
+    /// user no longer exists.
+    pub async fn not_found(&self, state: &AppState, what: &'static str) -> ApiError {
+        match self.confirm(state).await {
+            Ok(()) => ApiError::NotFound(what),
+            Err(err) => err,
+        }
+    }
+
+    /// Maps a write's foreign-key violation (the owner does not exist) to the refused token.
+    pub fn write_error(err: sqlx::Error) -> ApiError {
+        match &err {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => ApiError::InvalidToken,
+            _ => err.into(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for TaskOwner {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer_token(&parts.headers)?;
+        let claims = verify(&state.keys, token).map_err(|err| {
+            tracing::debug!(%err, "bearer token refused");
+            ApiError::InvalidToken
+        })?;
+        if claims.iss == state.keys.issuer {
+            return Ok(Self {
+                id: claims.sub,
+                known: false,
+            });
+        }
+        let user = resolve_user(state, claims).await?;
+        Ok(Self {
+            id: user.id,
+            known: true,
+        })
+    }
+}
+
 /// The client's address, for throttling.
 pub struct ClientIp(pub Option<IpAddr>);
 

@@ -23,13 +23,25 @@ pub fn router() -> Router<AppState> {
 
 /// 200 while the process runs: it checks nothing else, so a database outage never gets healthy
 /// servers restarted.
-async fn healthz() -> Response {
+#[utoipa::path(
+    get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process runs", body = HealthStatus))
+)]
+pub(crate) async fn healthz() -> Response {
     status_body("ok")
 }
 
 /// 200 when the database answers a query, 503 otherwise. The pool replaces broken connections
 /// on checkout, so this recovers by itself once the database is back.
-async fn readyz(State(state): State<AppState>) -> Response {
+#[utoipa::path(
+    get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "The database answers", body = HealthStatus),
+        (status = 503, description = "The database does not answer within 3 s", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     match tokio::time::timeout(READINESS_TIMEOUT, db::ping(&state.pool)).await {
         Ok(Ok(())) => status_body("ready"),
         Ok(Err(err)) => {
@@ -46,10 +58,17 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// The body of a probe's 200.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct HealthStatus {
+    /// `ok` (liveness) or `ready` (readiness).
+    status: &'static str,
+}
+
 fn status_body(status: &'static str) -> Response {
     (
         [(header::CACHE_CONTROL, "no-store")],
-        Json(serde_json::json!({ "status": status })),
+        Json(HealthStatus { status }),
     )
         .into_response()
 }

@@ -136,6 +136,7 @@ pub struct DbProxy {
 #[derive(Default)]
 struct ProxyState {
     down: AtomicBool,
+    statements: AtomicU64,
     delay_ms: AtomicU64,
     delaying: Notify,
     connections: Mutex<Vec<JoinHandle<()>>>,
@@ -217,6 +218,12 @@ impl DbProxy {
         self.state.delay_ms.store(millis, Ordering::SeqCst);
     }
 
+    /// How many statements clients have sent through the proxy so far (see [`StatementCounter`]).
+    /// Pings and connection set-up are not statements; connect with TLS off to count.
+    pub fn statements(&self) -> u64 {
+        self.state.statements.load(Ordering::SeqCst)
+    }
+
     /// Completes when a message to the database is being held back by the delay.
     pub async fn delaying(&self) {
         self.state.delaying.notified().await;
@@ -238,11 +245,14 @@ async fn relay(client: TcpStream, target: SocketAddr, state: Arc<ProxyState>) {
     let (mut server_read, mut server_write) = server.into_split();
     let upstream = async {
         let mut buf = vec![0u8; 16 * 1024];
+        let mut counter = StatementCounter::default();
         loop {
             let n = match client_read.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
+            let statements = counter.feed(&buf[..n]);
+            state.statements.fetch_add(statements, Ordering::SeqCst);
             let delay = state.delay_ms.load(Ordering::SeqCst);
             if delay > 0 {
                 state.delaying.notify_one();
@@ -257,6 +267,54 @@ async fn relay(client: TcpStream, target: SocketAddr, state: Arc<ProxyState>) {
     tokio::select! {
         () = upstream => {},
         _ = downstream => {},
+    }
+}
+
+/// Reads the client's half of PostgreSQL's wire protocol as it passes and counts the statements
+/// in it: `Execute` messages of the extended protocol and `Query` messages of the simple one. A
+/// ping (a bare `Sync`) is not a statement. Only meaningful on a connection without TLS.
+#[derive(Default)]
+struct StatementCounter {
+    started: bool,
+    pending: Vec<u8>,
+}
+
+impl StatementCounter {
+    const PROTOCOL_3_0: u32 = 3 << 16;
+
+    fn feed(&mut self, bytes: &[u8]) -> u64 {
+        self.pending.extend_from_slice(bytes);
+        let word = |at: usize| {
+            u32::from_be_bytes([
+                self.pending[at],
+                self.pending[at + 1],
+                self.pending[at + 2],
+                self.pending[at + 3],
+            ]) as usize
+        };
+        let (mut at, mut count) = (0, 0);
+        loop {
+            let available = self.pending.len() - at;
+            if !self.started {
+                // Untyped start-up packets (SSLRequest, StartupMessage): length, then a code.
+                if available < 8 || available < word(at) {
+                    break;
+                }
+                self.started = word(at + 4) == Self::PROTOCOL_3_0 as usize;
+                at += word(at);
+            } else {
+                // Typed messages: one byte of type, then a length that counts itself.
+                if available < 5 || available < 1 + word(at + 1) {
+                    break;
+                }
+                if matches!(self.pending[at], b'E' | b'Q') {
+                    count += 1;
+                }
+                at += 1 + word(at + 1);
+            }
+        }
+        self.pending.drain(..at);
+        count
     }
 }
 

@@ -9,6 +9,7 @@ mod browser;
 mod cors;
 mod health;
 mod leptos_toml;
+mod openapi;
 mod pages;
 mod routing;
 mod schema;

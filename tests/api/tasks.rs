@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use crate::helpers::{assert_problem, TestApp};
+use crate::helpers::{assert_problem, DbProxy, TestApp};
 
 /// A signed-in API client.
 struct Client<'a> {
@@ -569,5 +569,96 @@ async fn bad_listing_parameters_are_422(pool: PgPool) {
                 .status(),
             200
         );
+    }
+}
+
+/// API.md: "A token of the server's own issuer whose sub is unknown (a deleted user) is a 401",
+/// on every tasks endpoint, even though the Bearer extractor no longer looks the user up first.
+#[sqlx::test]
+async fn a_deleted_users_token_is_refused_by_every_tasks_endpoint(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let ada = Client::new(&app, "ada@example.com").await;
+    let task = ada.create(json!({"title": "soon gone"})).await;
+    let path = format!("/api/tasks/{}", task["id"].as_str().unwrap());
+    sqlx::query("DELETE FROM users")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let body = json!({"title": "x"});
+    let requests = [
+        (Method::GET, "/api/tasks".to_owned(), None),
+        (Method::POST, "/api/tasks".to_owned(), Some(body.clone())),
+        (Method::GET, path.clone(), None),
+        (Method::PUT, path.clone(), Some(body.clone())),
+        (Method::PATCH, path.clone(), Some(body)),
+        (Method::PATCH, format!("{path}/toggle"), None),
+        (Method::DELETE, path.clone(), None),
+        (Method::GET, "/api/tasks/not-a-uuid".to_owned(), None),
+    ];
+    for (method, path, body) in requests {
+        let response = ada.send(method.clone(), &path, body).await;
+        assert_eq!(
+            response.headers()["www-authenticate"],
+            r#"Bearer error="invalid_token""#,
+            "{method} {path}"
+        );
+        assert_problem(response, 401).await;
+    }
+    let tasks: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(tasks, 0);
+}
+
+/// Issue: "one round trip to the database per request on the common paths". Every request below
+/// sends exactly one statement; the proxy counts them on the wire.
+#[sqlx::test]
+async fn each_common_request_is_one_statement(pool: PgPool) {
+    let proxy = DbProxy::for_pool(&pool).await;
+    let options = proxy
+        .connect_options(&pool)
+        .ssl_mode(sqlx::postgres::PgSslMode::Disable);
+    // One connection: a second one would be opened (and set up) while the first is still being
+    // returned to the pool, and its set-up statement would be counted against a request.
+    let app = TestApp::spawn(taskdeck::db::pool(options, 1)).await;
+    let ada = Client::new(&app, "ada@example.com").await;
+    let first = ada.create(json!({"title": "first"})).await;
+    let path = format!("/api/tasks/{}", first["id"].as_str().unwrap());
+    let requests = [
+        (Method::GET, "/api/tasks".to_owned(), None, 200),
+        (
+            Method::GET,
+            "/api/tasks?completed=false&q=fir&limit=1".to_owned(),
+            None,
+            200,
+        ),
+        (
+            Method::POST,
+            "/api/tasks".to_owned(),
+            Some(json!({"title": "second"})),
+            201,
+        ),
+        (Method::GET, path.clone(), None, 200),
+        (
+            Method::PUT,
+            path.clone(),
+            Some(json!({"title": "first!"})),
+            200,
+        ),
+        (
+            Method::PATCH,
+            path.clone(),
+            Some(json!({"completed": true})),
+            200,
+        ),
+        (Method::PATCH, format!("{path}/toggle"), None, 200),
+        (Method::DELETE, path.clone(), None, 204),
+    ];
+    for (method, path, body, status) in requests {
+        let before = proxy.statements();
+        let response = ada.send(method.clone(), &path, body).await;
+        assert_eq!(response.status(), status, "{method} {path}");
+        assert_eq!(proxy.statements() - before, 1, "{method} {path}");
     }
 }

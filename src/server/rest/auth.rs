@@ -21,7 +21,20 @@ pub fn router() -> Router<AppState> {
         .route("/auth/me", get(me))
 }
 
-async fn register(
+/// Creates an account and signs it in.
+#[utoipa::path(
+    post, path = "/api/auth/register", tag = "auth",
+    request_body = CredentialsInput,
+    responses(
+        (status = 201, description = "Registered; a token for the new user", body = AuthResponse),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 422, response = super::openapi::UnprocessableContent),
+        (status = 409, response = super::openapi::Conflict),
+    )
+)]
+pub(super) async fn register(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<CredentialsInput>,
 ) -> Result<Response, ApiError> {
@@ -31,7 +44,21 @@ async fn register(
     signed_in(&state, user.into(), StatusCode::CREATED)
 }
 
-async fn login(
+/// Signs in with an email and password.
+#[utoipa::path(
+    post, path = "/api/auth/login", tag = "auth",
+    request_body = CredentialsInput,
+    responses(
+        (status = 200, description = "Signed in; a fresh token", body = AuthResponse),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 422, response = super::openapi::UnprocessableContent),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 429, response = super::openapi::TooManyRequests),
+    )
+)]
+pub(super) async fn login(
     State(state): State<AppState>,
     ClientIp(client_ip): ClientIp,
     ApiJson(input): ApiJson<CredentialsInput>,
@@ -42,7 +69,15 @@ async fn login(
     signed_in(&state, user.into(), StatusCode::OK)
 }
 
-async fn me(user: AuthUser) -> Response {
+/// The signed-in user.
+#[utoipa::path(
+    get, path = "/api/auth/me", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The token's user", body = User),
+        (status = 401, response = super::openapi::Unauthorized),
+    )
+)]
+pub(super) async fn me(user: AuthUser) -> Response {
     no_store(Json(User::from(user)))
 }
 

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod json;
+pub mod openapi;
 pub mod tasks;
 
 use axum::extract::Request;
@@ -23,6 +24,7 @@ pub fn mount(app: Router<AppState>, config: &Config) -> Router<AppState> {
     let api = Router::new()
         .merge(auth::router())
         .merge(tasks::router())
+        .route("/openapi.json", axum::routing::get(openapi::openapi_json))
         .fallback(not_found)
         .layer(middleware::from_fn(problem_for_bare_errors))
         .layer(cors(&config.cors_allowed_origins));

@@ -14,9 +14,9 @@ use super::no_store;
 use crate::db;
 use crate::db::tasks::{After, Filter};
 use crate::domain::{
-    encode_query_value, FieldError, NewTask, TaskInput, TaskPatch, TaskPatchInput,
+    encode_query_value, FieldError, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput,
 };
-use crate::server::auth::AuthUser;
+use crate::server::auth::TaskOwner;
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
 
@@ -34,12 +34,19 @@ pub fn router() -> Router<AppState> {
 }
 
 /// An `{id}` that is not a UUID names no task: 404, like any other missing task.
-fn task_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound("task not found"))
+async fn task_id(raw: &str, user: TaskOwner, state: &AppState) -> Result<Uuid, ApiError> {
+    match Uuid::parse_str(raw) {
+        Ok(id) => Ok(id),
+        Err(_) => Err(user.not_found(state, "task not found").await),
+    }
 }
 
-fn found<T>(value: Option<T>) -> Result<T, ApiError> {
-    value.ok_or(ApiError::NotFound("task not found"))
+/// The task, or the error for its absence (see [`TaskOwner::not_found`]).
+async fn found<T>(value: Option<T>, user: TaskOwner, state: &AppState) -> Result<T, ApiError> {
+    match value {
+        Some(value) => Ok(value),
+        None => Err(user.not_found(state, "task not found").await),
+    }
 }
 
 /// The validated listing parameters.
@@ -135,8 +142,19 @@ fn decode_cursor(raw: &str, user_id: Uuid) -> Option<After> {
     })
 }
 
-async fn list(
-    user: AuthUser,
+/// The user's tasks, newest first, one keyset page at a time.
+#[utoipa::path(
+    get, path = "/api/tasks", tag = "tasks", security(("bearer" = [])),
+    params(super::openapi::ListParams),
+    responses(
+        (status = 200, description = "One page of tasks, newest first", body = [Task],
+            headers(("Link" = String, description = "`</api/tasks?…&cursor=…>; rel=\"next\"` while more tasks follow"))),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 422, response = super::openapi::UnprocessableContent),
+    )
+)]
+pub(super) async fn list(
+    user: TaskOwner,
     State(state): State<AppState>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -150,6 +168,10 @@ async fn list(
         listing.limit,
     )
     .await?;
+    if tasks.is_empty() {
+        // Nothing shown, so a deleted user's token must not pass for an empty list.
+        user.confirm(&state).await?;
+    }
     let next = match tasks.last() {
         Some(last) if more => Some(next_link(
             &listing,
@@ -183,13 +205,29 @@ fn next_link(listing: &Listing, after: After, user_id: Uuid) -> String {
     format!("</api/tasks?{}>; rel=\"next\"", query.join("&"))
 }
 
-async fn create(
-    user: AuthUser,
+/// Creates a task.
+#[utoipa::path(
+    post, path = "/api/tasks", tag = "tasks", security(("bearer" = [])),
+    request_body = TaskInput,
+    responses(
+        (status = 201, description = "The new task", body = Task,
+            headers(("Location" = String, description = "`/api/tasks/{id}`"))),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 422, response = super::openapi::UnprocessableContent),
+    )
+)]
+pub(super) async fn create(
+    user: TaskOwner,
     State(state): State<AppState>,
     ApiJson(input): ApiJson<TaskInput>,
 ) -> Result<Response, ApiError> {
     let task = NewTask::try_from(input).map_err(ApiError::Validation)?;
-    let task = db::tasks::create(&state.pool, user.id, &task).await?;
+    let task = db::tasks::create(&state.pool, user.id, &task)
+        .await
+        .map_err(TaskOwner::write_error)?;
     let location =
         HeaderValue::from_str(&format!("/api/tasks/{}", task.id)).map_err(ApiError::internal)?;
     let mut response = no_store(Json(task));
@@ -198,57 +236,132 @@ async fn create(
     Ok(response)
 }
 
-async fn get_one(
-    user: AuthUser,
+/// One task.
+#[utoipa::path(
+    get, path = "/api/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The task's id; anything else is a 404")),
+    responses(
+        (status = 200, description = "The task", body = Task),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 404, response = super::openapi::NotFound),
+    )
+)]
+pub(super) async fn get_one(
+    user: TaskOwner,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let task = found(db::tasks::get(&state.pool, user.id, task_id(&id)?).await?)?;
+    let task = found(
+        db::tasks::get(&state.pool, user.id, task_id(&id, user, &state).await?).await?,
+        user,
+        &state,
+    )
+    .await?;
     Ok(no_store(Json(task)))
 }
 
-async fn replace(
-    user: AuthUser,
+/// Replaces a task: a missing `description` becomes null, a missing `completed` false.
+#[utoipa::path(
+    put, path = "/api/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The task's id; anything else is a 404")),
+    request_body = TaskInput,
+    responses(
+        (status = 200, description = "The replaced task", body = Task),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 422, response = super::openapi::UnprocessableContent),
+    )
+)]
+pub(super) async fn replace(
+    user: TaskOwner,
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<TaskInput>,
 ) -> Result<Response, ApiError> {
-    let id = task_id(&id)?;
+    let id = task_id(&id, user, &state).await?;
     let task = NewTask::try_from(input).map_err(ApiError::Validation)?;
-    let task = found(db::tasks::replace(&state.pool, user.id, id, &task).await?)?;
+    let task = found(
+        db::tasks::replace(&state.pool, user.id, id, &task).await?,
+        user,
+        &state,
+    )
+    .await?;
     Ok(no_store(Json(task)))
 }
 
-async fn update(
-    user: AuthUser,
+/// Changes the given fields only; `"description": null` clears the description.
+#[utoipa::path(
+    patch, path = "/api/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The task's id; anything else is a 404")),
+    request_body = TaskPatchInput,
+    responses(
+        (status = 200, description = "The updated task", body = Task),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 422, response = super::openapi::UnprocessableContent),
+    )
+)]
+pub(super) async fn update(
+    user: TaskOwner,
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<TaskPatchInput>,
 ) -> Result<Response, ApiError> {
-    let id = task_id(&id)?;
+    let id = task_id(&id, user, &state).await?;
     let patch = TaskPatch::try_from(input).map_err(ApiError::Validation)?;
-    let task = found(db::tasks::update(&state.pool, user.id, id, &patch).await?)?;
+    let task = found(
+        db::tasks::update(&state.pool, user.id, id, &patch).await?,
+        user,
+        &state,
+    )
+    .await?;
     Ok(no_store(Json(task)))
 }
 
-async fn toggle(
-    user: AuthUser,
+/// Flips `completed` atomically: concurrent toggles never lose an update.
+#[utoipa::path(
+    patch, path = "/api/tasks/{id}/toggle", tag = "tasks", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The task's id; anything else is a 404")),
+    responses(
+        (status = 200, description = "The task, `completed` flipped", body = Task),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 404, response = super::openapi::NotFound),
+    )
+)]
+pub(super) async fn toggle(
+    user: TaskOwner,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let task = found(db::tasks::toggle(&state.pool, user.id, task_id(&id)?).await?)?;
+    let task = found(
+        db::tasks::toggle(&state.pool, user.id, task_id(&id, user, &state).await?).await?,
+        user,
+        &state,
+    )
+    .await?;
     Ok(no_store(Json(task)))
 }
 
-async fn delete(
-    user: AuthUser,
+/// Deletes a task.
+#[utoipa::path(
+    delete, path = "/api/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The task's id; anything else is a 404")),
+    responses(
+        (status = 204, description = "Deleted; no body"),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 404, response = super::openapi::NotFound),
+    )
+)]
+pub(super) async fn delete(
+    user: TaskOwner,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    if db::tasks::delete(&state.pool, user.id, task_id(&id)?).await? {
+    if db::tasks::delete(&state.pool, user.id, task_id(&id, user, &state).await?).await? {
         Ok(no_store(StatusCode::NO_CONTENT))
     } else {
-        Err(ApiError::NotFound("task not found"))
+        Err(user.not_found(&state, "task not found").await)
     }
 }
 

@@ -1,0 +1,207 @@
+//! `GET /api/openapi.json`: the OpenAPI 3.1 document of the API, derived by utoipa from the
+//! handlers' `#[utoipa::path]` attributes and the domain types' `ToSchema` derives, so that the
+//! document and the code cannot drift apart (tests/api/openapi.rs holds it to API.md).
+
+use std::sync::LazyLock;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToResponse};
+
+use super::{auth, tasks};
+use crate::domain::{
+    AuthResponse, CredentialsInput, FieldError, Problem, Task, TaskInput, TaskPatchInput, User,
+};
+use crate::server::health::{self, HealthStatus};
+
+/// The name operations use to require the bearer scheme.
+pub const BEARER: &str = "bearer";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Taskdeck API",
+        description = "Tasks for external clients. Every error is an RFC 9457 problem document \
+                       (`application/problem+json`); timestamps are RFC 3339 UTC with six \
+                       fractional digits and a `Z`."
+    ),
+    paths(
+        auth::register,
+        auth::login,
+        auth::me,
+        tasks::list,
+        tasks::create,
+        tasks::get_one,
+        tasks::replace,
+        tasks::update,
+        tasks::toggle,
+        tasks::delete,
+        openapi_json,
+        health::healthz,
+        health::readyz,
+    ),
+    components(
+        schemas(
+            Task,
+            TaskInput,
+            TaskPatchInput,
+            User,
+            AuthResponse,
+            CredentialsInput,
+            Problem,
+            FieldError,
+            HealthStatus
+        ),
+        responses(
+            BadRequest,
+            Unauthorized,
+            NotFound,
+            Conflict,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            UnprocessableContent,
+            TooManyRequests
+        )
+    ),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "auth", description = "Accounts and tokens"),
+        (name = "tasks", description = "A user's tasks"),
+        (name = "operations", description = "Probes and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the bearer scheme the secured operations name.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An HS256 JWT from /api/auth/register or /api/auth/login, or one minted by \
+                         a trusted main app sharing the secret.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document, serialized once: it only changes with the code.
+static DOCUMENT: LazyLock<Result<String, String>> =
+    LazyLock::new(|| ApiDoc::openapi().to_json().map_err(|err| err.to_string()));
+
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "This document (OpenAPI 3.1)", content_type = "application/json", body = Object))
+)]
+pub(super) async fn openapi_json() -> Response {
+    match DOCUMENT.as_ref() {
+        Ok(json) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            ],
+            json.clone(),
+        )
+            .into_response(),
+        Err(err) => {
+            tracing::error!(%err, "the OpenAPI document does not serialize");
+            Problem::from_status(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the API description is unavailable",
+            )
+            .into_response()
+        }
+    }
+}
+
+/// The listing's query parameters, as documented. The handler reads the raw pairs itself so that
+/// it can report repeated and malformed parameters one field at a time (see `parse_listing`).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documentation only: never constructed
+pub struct ListParams {
+    /// Only tasks in this state.
+    completed: Option<bool>,
+    /// Only tasks whose title or description contains this text, case-insensitively; `%`, `_`
+    /// and `\` are literal.
+    #[param(max_length = 255)]
+    q: Option<String>,
+    /// Page size.
+    #[param(minimum = 1, maximum = 500, default = 100)]
+    limit: Option<i64>,
+    /// The opaque value from the previous page's `next` link; only good for the user it was
+    /// made for.
+    #[param(pattern = "^[0-9]+_[0-9a-f]{32}_[0-9a-f]{32}$")]
+    cursor: Option<String>,
+}
+
+// The problem documents, one reusable response per status.
+
+/// Malformed JSON.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct BadRequest(Problem);
+
+/// No usable bearer token: missing, not `Bearer`, or refused.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("WWW-Authenticate" = String, description = "`Bearer`, or `Bearer error=\"invalid_token\"` when a token was refused"))
+)]
+#[allow(dead_code)]
+pub struct Unauthorized(Problem);
+
+/// No such task for this user (also for ids that are not UUIDs, and for other users' tasks).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct NotFound(Problem);
+
+/// The email is already registered.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct Conflict(Problem);
+
+/// The body is larger than 65,536 bytes.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct PayloadTooLarge(Problem);
+
+/// `Content-Type` is missing or not JSON.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct UnsupportedMediaType(Problem);
+
+/// JSON of the wrong shape, or invalid values: one `errors` entry per bad field.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct UnprocessableContent(Problem);
+
+/// Too many failed logins for this email or from this address.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u64, description = "Seconds until another attempt is considered"))
+)]
+#[allow(dead_code)]
+pub struct TooManyRequests(Problem);

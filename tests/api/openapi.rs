@@ -1,0 +1,450 @@
+//! The OpenAPI document against the contract (API.md): every path and method of the contract is
+//! in the document, and real responses of every kind validate against the schemas the document
+//! gives for their status.
+
+use std::collections::BTreeSet;
+
+use reqwest::{Method, Response};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use crate::helpers::TestApp;
+
+/// The contract as committed with the tests; when the team's shared copy sits beside the
+/// checkout, the two must be the same text.
+fn contract() -> String {
+    let committed = include_str!("API.md");
+    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/API.md");
+    if let Ok(text) = std::fs::read_to_string(shared) {
+        assert_eq!(
+            text, committed,
+            "tests/api/API.md differs from ../shared/API.md: copy the contract again"
+        );
+    }
+    committed.to_owned()
+}
+
+/// Every "`METHOD /path`" the contract names.
+fn contract_operations(text: &str) -> BTreeSet<(String, String)> {
+    let mut operations = BTreeSet::new();
+    for quoted in text.split('`').skip(1).step_by(2) {
+        let mut words = quoted.split(' ');
+        if let (Some(method), Some(path), None) = (words.next(), words.next(), words.next()) {
+            if ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method) && path.starts_with('/')
+            {
+                operations.insert((method.to_lowercase(), path.to_owned()));
+            }
+        }
+    }
+    operations
+}
+
+async fn document(app: &TestApp) -> Value {
+    let response = app.get("/api/openapi.json").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    response.json().await.unwrap()
+}
+
+#[sqlx::test]
+async fn every_operation_of_the_contract_is_documented(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let operations = contract_operations(&contract());
+    assert!(operations.len() >= 13, "{operations:?}");
+    for (method, path) in &operations {
+        let operation = &doc["paths"][path][method];
+        assert!(
+            operation.is_object(),
+            "{method} {path} is not in the document"
+        );
+        assert!(
+            operation["responses"]
+                .as_object()
+                .is_some_and(|r| !r.is_empty()),
+            "{method} {path} documents no responses"
+        );
+    }
+    // And nothing is documented that the contract does not name.
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| (method.clone(), path.clone()))
+        })
+        .collect();
+    assert_eq!(documented, operations);
+}
+
+#[sqlx::test]
+async fn the_bearer_scheme_guards_exactly_the_token_endpoints(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    let scheme = &doc["components"]["securitySchemes"]["bearer"];
+    assert_eq!(scheme["type"], "http");
+    assert_eq!(scheme["scheme"], "bearer");
+    assert_eq!(scheme["bearerFormat"], "JWT");
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let secured = operation["security"] == json!([{"bearer": []}]);
+            let should = path.starts_with("/api/tasks") || path == "/api/auth/me";
+            assert_eq!(secured, should, "{method} {path}");
+            if should {
+                assert!(
+                    operation["responses"]["401"].is_object(),
+                    "{method} {path} must document its 401"
+                );
+            }
+        }
+    }
+    // The listing's parameters, with the contract's bounds.
+    let params = doc["paths"]["/api/tasks"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let named = |name: &str| {
+        params
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no parameter {name}"))
+    };
+    assert_eq!(named("completed")["schema"]["type"], "boolean");
+    assert_eq!(named("completed")["required"], false);
+    assert_eq!(named("limit")["schema"]["minimum"], 1);
+    assert_eq!(named("limit")["schema"]["maximum"], 500);
+    assert_eq!(named("q")["in"], "query");
+    assert_eq!(named("cursor")["in"], "query");
+}
+
+/// Checks one real response against the document: its status must be documented for the
+/// operation, with this content type, and its body must validate against that schema.
+async fn conforms(doc: &Value, method: &str, template: &str, response: Response) -> Value {
+    let status = response.status().as_u16().to_string();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|value| value.to_str().unwrap().to_owned());
+    let mut documented = doc["paths"][template][method]["responses"][&status].clone();
+    assert!(
+        documented.is_object(),
+        "{method} {template}: status {status} is not documented"
+    );
+    if let Some(reference) = documented["$ref"].as_str() {
+        let name = reference.rsplit('/').next().unwrap();
+        documented = doc["components"]["responses"][name].clone();
+    }
+    for header in documented["headers"].as_object().into_iter().flatten() {
+        let name = header.0.to_lowercase();
+        // `Link` is only present while more pages follow.
+        if name != "link" {
+            assert!(
+                response.headers().contains_key(&name),
+                "{method} {template} {status}: no {name} header"
+            );
+        }
+    }
+    let text = response.text().await.unwrap();
+    let Some(content) = documented["content"].as_object() else {
+        assert!(
+            text.is_empty(),
+            "{method} {template} {status}: undocumented body"
+        );
+        return Value::Null;
+    };
+    let content_type = content_type.expect("a body has a content type");
+    let schema = content
+        .get(&content_type)
+        .unwrap_or_else(|| panic!("{method} {template} {status}: {content_type} not documented"))
+        ["schema"]
+        .clone();
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let mut root = schema;
+    root.as_object_mut()
+        .unwrap()
+        .insert("components".into(), doc["components"].clone());
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&root)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&body)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{method} {template} {status}: {body} breaks its schema: {errors:?}"
+    );
+    body
+}
+
+#[sqlx::test]
+async fn responses_of_every_kind_match_their_documented_schemas(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    let client = &app.client;
+    let send = |method: Method, path: &str, token: Option<&str>, body: Option<Value>| {
+        let mut request = client.request(method, app.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move { request.send().await.unwrap() }
+    };
+    let credentials = json!({"email": "ada@example.com", "password": "correct horse"});
+    let register = "/api/auth/register";
+    let login = "/api/auth/login";
+
+    let body = conforms(
+        &doc,
+        "post",
+        register,
+        send(Method::POST, register, None, Some(credentials.clone())).await,
+    )
+    .await;
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let token = Some(token.as_str());
+    conforms(
+        &doc,
+        "post",
+        register,
+        send(Method::POST, register, None, Some(credentials.clone())).await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "post",
+        register,
+        send(
+            Method::POST,
+            register,
+            None,
+            Some(json!({"email": "no", "password": "x"})),
+        )
+        .await,
+    )
+    .await;
+    let raw = |content_type: &'static str, body: String| {
+        client
+            .post(app.url(register))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    conforms(
+        &doc,
+        "post",
+        register,
+        raw("application/json", "{".into()).await.unwrap(),
+    )
+    .await;
+    conforms(
+        &doc,
+        "post",
+        register,
+        raw("text/plain", "{}".into()).await.unwrap(),
+    )
+    .await;
+    conforms(
+        &doc,
+        "post",
+        register,
+        raw("application/json", " ".repeat(70_000)).await.unwrap(),
+    )
+    .await;
+
+    conforms(
+        &doc,
+        "post",
+        login,
+        send(Method::POST, login, None, Some(credentials.clone())).await,
+    )
+    .await;
+    let wrong = json!({"email": "ada@example.com", "password": "wrong horse"});
+    let mut last = None;
+    for _ in 0..11 {
+        last = Some(send(Method::POST, login, None, Some(wrong.clone())).await);
+        if last.as_ref().unwrap().status() == 429 {
+            break;
+        }
+        conforms(&doc, "post", login, last.take().unwrap()).await;
+    }
+    let throttled = last.expect("the 11th failure is throttled");
+    assert_eq!(throttled.status(), 429);
+    conforms(&doc, "post", login, throttled).await;
+
+    conforms(
+        &doc,
+        "get",
+        "/api/auth/me",
+        send(Method::GET, "/api/auth/me", token, None).await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "get",
+        "/api/auth/me",
+        send(Method::GET, "/api/auth/me", None, None).await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "get",
+        "/api/auth/me",
+        send(Method::GET, "/api/auth/me", Some("not.a.jwt"), None).await,
+    )
+    .await;
+
+    let tasks = "/api/tasks";
+    let one = "/api/tasks/{id}";
+    let created = conforms(
+        &doc,
+        "post",
+        tasks,
+        send(
+            Method::POST,
+            tasks,
+            token,
+            Some(json!({"title": "Buy milk", "description": "2 l"})),
+        )
+        .await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "post",
+        tasks,
+        send(
+            Method::POST,
+            tasks,
+            token,
+            Some(json!({"title": "Buy bread"})),
+        )
+        .await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "post",
+        tasks,
+        send(Method::POST, tasks, token, Some(json!({"title": " "}))).await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "post",
+        tasks,
+        send(Method::POST, tasks, None, Some(json!({"title": "x"}))).await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "get",
+        tasks,
+        send(Method::GET, "/api/tasks?limit=1", token, None).await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "get",
+        tasks,
+        send(Method::GET, "/api/tasks?limit=0", token, None).await,
+    )
+    .await;
+    let path = format!("/api/tasks/{}", created["id"].as_str().unwrap());
+    conforms(
+        &doc,
+        "get",
+        one,
+        send(Method::GET, &path, token, None).await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "get",
+        one,
+        send(Method::GET, "/api/tasks/nope", token, None).await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "put",
+        one,
+        send(
+            Method::PUT,
+            &path,
+            token,
+            Some(json!({"title": "Buy oat milk"})),
+        )
+        .await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "put",
+        one,
+        send(Method::PUT, &path, token, Some(json!({"completed": "yes"}))).await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "patch",
+        one,
+        send(
+            Method::PATCH,
+            &path,
+            token,
+            Some(json!({"description": null})),
+        )
+        .await,
+    )
+    .await;
+    let toggle = "/api/tasks/{id}/toggle";
+    conforms(
+        &doc,
+        "patch",
+        toggle,
+        send(Method::PATCH, &format!("{path}/toggle"), token, None).await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "delete",
+        one,
+        send(Method::DELETE, &path, token, None).await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "delete",
+        one,
+        send(Method::DELETE, &path, token, None).await,
+    )
+    .await;
+    conforms(
+        &doc,
+        "patch",
+        toggle,
+        send(Method::PATCH, &format!("{path}/toggle"), token, None).await,
+    )
+    .await;
+
+    conforms(&doc, "get", "/healthz", app.get("/healthz").await).await;
+    conforms(&doc, "get", "/readyz", app.get("/readyz").await).await;
+    conforms(
+        &doc,
+        "get",
+        "/api/openapi.json",
+        app.get("/api/openapi.json").await,
+    )
+    .await;
+}
