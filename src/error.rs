@@ -20,6 +20,8 @@ pub enum AppError {
     TooManyAttempts { retry_after_secs: u64 },
     #[error("Please sign in again.")]
     Unauthorized,
+    #[error("That task no longer exists. It may have been deleted elsewhere.")]
+    NotFound,
     #[error("This request did not come from Taskdeck and was refused.")]
     CrossSite,
     #[error("Could not reach Taskdeck. Check your connection and try again.")]

@@ -1,29 +1,426 @@
+import AxeBuilder from "@axe-core/playwright";
+import type { APIRequestContext, Page } from "@playwright/test";
 import { test, expect, gotoHydrated } from "./fixtures";
 
 const PASSWORD = "correct horse battery";
 
-test("tasks created through the JSON API appear on /tasks, and only for their owner", async ({ page, request }) => {
-  const email = `user-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-  const registered = await request.post("/api/auth/register", { data: { email, password: PASSWORD } });
-  expect(registered.status()).toBe(201);
-  const { access_token: token } = await registered.json();
-  for (const title of ["Water the plants", "Buy milk"]) {
-    const created = await request.post("/api/tasks", {
-      headers: { authorization: `Bearer ${token}` },
-      data: { title, description: title === "Buy milk" ? "2 litres" : null },
-    });
-    expect(created.status()).toBe(201);
-  }
+type User = { email: string; token: string };
 
-  await gotoHydrated(page, "/login");
-  await page.getByLabel("Email").fill(email);
+/** A fresh user of its own for every test, registered through the API. */
+async function newUser(request: APIRequestContext): Promise<User> {
+  const email = `user-${Date.now()}-${Math.random().toString(36).slice(2, 10)}@example.com`;
+  const response = await request.post("/api/auth/register", { data: { email, password: PASSWORD } });
+  expect(response.status()).toBe(201);
+  return { email, token: (await response.json()).access_token };
+}
+
+async function apiCreate(request: APIRequestContext, user: User, data: object) {
+  const response = await request.post("/api/tasks", {
+    headers: { authorization: `Bearer ${user.token}` },
+    data,
+  });
+  expect(response.status()).toBe(201);
+  return response.json();
+}
+
+/** Signs in through the form; with JavaScript the page is hydrated first. */
+async function signIn(page: Page, user: User, js = true) {
+  if (js) {
+    await gotoHydrated(page, "/login");
+  } else {
+    await page.goto("/login");
+  }
+  await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL("/tasks");
-  const list = page.getByRole("list", { name: "Your tasks" });
-  await expect(list.getByRole("listitem")).toHaveText(["Buy milk2 litres", "Water the plants"]);
+  if (js) {
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+  }
+}
 
-  // Rendered on the server for a fresh load too, then hydrated without complaint.
-  await gotoHydrated(page, "/tasks");
-  await expect(list.getByRole("listitem")).toHaveCount(2);
+const list = (page: Page) => page.getByRole("list", { name: "Tasks" });
+const items = (page: Page) => list(page).getByRole("listitem");
+const titles = (page: Page) => list(page).locator(".title");
+
+async function addTask(page: Page, title: string, description = "") {
+  await page.getByLabel("New task").fill(title);
+  if (description) await page.getByLabel("Notes (optional)").fill(description);
+  await page.getByRole("button", { name: "Add task" }).click();
+}
+
+test.describe("with JavaScript", () => {
+  test("add, edit with Enter and Escape, toggle, delete, clear completed; all survives a reload", async ({
+    page,
+    request,
+  }) => {
+    const user = await newUser(request);
+    await signIn(page, user);
+    await expect(page.getByTestId("empty")).toHaveText("No tasks yet. Add your first one above.");
+    await expect(page.getByTestId("signed-in-as")).toContainText(user.email);
+
+    await addTask(page, "Buy milk", "Oat, 2 litres");
+    await addTask(page, "Water the plants");
+    await addTask(page, "Call the bank");
+    await expect(titles(page)).toHaveText(["Call the bank", "Water the plants", "Buy milk"]);
+    await expect(page.getByLabel("New task")).toHaveValue("");
+    await expect(page.getByTestId("active-count")).toHaveText("3 tasks left");
+
+    // Edit: Enter saves.
+    await page.getByRole("link", { name: "Edit “Buy milk”" }).click();
+    const title = page.getByLabel("Title");
+    await expect(title).toBeFocused();
+    await title.fill("Buy oat milk");
+    await title.press("Enter");
+    await expect(titles(page)).toHaveText(["Call the bank", "Water the plants", "Buy oat milk"]);
+    await expect(items(page).nth(2)).toContainText("Oat, 2 litres");
+
+    // Edit: Escape cancels.
+    await page.getByRole("link", { name: "Edit “Water the plants”" }).click();
+    await page.getByLabel("Title").fill("Something else");
+    await page.getByLabel("Title").press("Escape");
+    await expect(page.getByLabel("Title")).toHaveCount(0);
+    await expect(titles(page)).toHaveText(["Call the bank", "Water the plants", "Buy oat milk"]);
+
+    // Toggle.
+    const milk = page.getByRole("checkbox", { name: "Buy oat milk" });
+    await milk.click();
+    await expect(milk).toBeChecked();
+    await expect(page.getByTestId("active-count")).toHaveText("2 tasks left");
+
+    // Delete.
+    await page.getByRole("button", { name: "Delete “Call the bank”" }).click();
+    await expect(titles(page)).toHaveText(["Water the plants", "Buy oat milk"]);
+
+    // State survives a reload, rendered on the server.
+    await gotoHydrated(page, "/tasks");
+    await expect(titles(page)).toHaveText(["Water the plants", "Buy oat milk"]);
+    await expect(page.getByRole("checkbox", { name: "Buy oat milk" })).toBeChecked();
+    await expect(page.getByRole("checkbox", { name: "Water the plants" })).not.toBeChecked();
+
+    // Clear completed: one request, and the page keeps what is left.
+    const cleared = page.waitForResponse((r) => r.url().endsWith("/rpc/tasks/clear-completed"));
+    await page.getByRole("button", { name: "Clear completed (1)" }).click();
+    expect((await cleared).status()).toBe(200);
+    await expect(titles(page)).toHaveText(["Water the plants"]);
+    await expect(page.getByRole("button", { name: /Clear completed/ })).toHaveCount(0);
+    await gotoHydrated(page, "/tasks");
+    await expect(titles(page)).toHaveText(["Water the plants"]);
+  });
+
+  test("filters and search live in the URL, render on the server, and have empty states", async ({
+    page,
+    request,
+  }) => {
+    const user = await newUser(request);
+    await apiCreate(request, user, { title: "Buy milk" });
+    await apiCreate(request, user, { title: "Buy bread", completed: true });
+    await apiCreate(request, user, { title: "Walk the dog", description: "Before the MILKMAN comes" });
+    await signIn(page, user);
+
+    await page.getByRole("link", { name: "Active" }).click();
+    await expect(page).toHaveURL("/tasks?filter=active");
+    await expect(page.getByRole("link", { name: "Active" })).toHaveAttribute("aria-current", "page");
+    await expect(titles(page)).toHaveText(["Walk the dog", "Buy milk"]);
+
+    await page.getByRole("searchbox", { name: "Search tasks" }).fill("milk");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect(page).toHaveURL("/tasks?filter=active&q=milk");
+    await expect(titles(page)).toHaveText(["Walk the dog", "Buy milk"]);
+
+    await page.getByRole("link", { name: "Completed" }).click();
+    await expect(page).toHaveURL("/tasks?filter=completed&q=milk");
+    await expect(page.getByTestId("empty")).toHaveText("No tasks match “milk”.");
+
+    // The same URLs, loaded fresh, render on the server.
+    for (const [url, expected] of [
+      ["/tasks?filter=completed", ["Buy bread"]],
+      ["/tasks?q=BREAD", ["Buy bread"]],
+      ["/tasks?filter=active&q=milk", ["Walk the dog", "Buy milk"]],
+    ] as const) {
+      const html = await (await page.request.get(url)).text();
+      for (const title of expected) expect(html).toContain(title);
+      await gotoHydrated(page, url);
+      await expect(titles(page)).toHaveText([...expected]);
+    }
+
+    // Each filter's empty state; a task toggled out of the filter leaves the view at once.
+    await gotoHydrated(page, "/tasks?filter=completed&q=BREAD");
+    await page.getByRole("checkbox", { name: "Buy bread" }).click();
+    await expect(page.getByTestId("empty")).toHaveText("No tasks match “BREAD”.");
+    await gotoHydrated(page, "/tasks?filter=completed");
+    await expect(page.getByTestId("empty")).toHaveText("No completed tasks yet.");
+    for (const title of ["Walk the dog", "Buy milk", "Buy bread"]) {
+      await apiToggleAll(request, user, title);
+    }
+    await gotoHydrated(page, "/tasks?filter=active");
+    await expect(page.getByTestId("empty")).toHaveText("Nothing left to do.");
+    await expect(page.getByTestId("active-count")).toHaveText("0 tasks left");
+  });
+
+  test("two users never see each other's tasks; the API and the UI show the same tasks", async ({
+    browser,
+    request,
+  }) => {
+    const ada = await newUser(request);
+    const bob = await newUser(request);
+    const adaContext = await browser.newContext();
+    const bobContext = await browser.newContext();
+    const adaPage = await adaContext.newPage();
+    const bobPage = await bobContext.newPage();
+    await signIn(adaPage, ada);
+    await signIn(bobPage, bob);
+
+    await addTask(adaPage, "Ada's secret plan");
+    await addTask(bobPage, "Bob's shopping");
+    await expect(titles(adaPage)).toHaveText(["Ada's secret plan"]);
+    await expect(titles(bobPage)).toHaveText(["Bob's shopping"]);
+    await gotoHydrated(bobPage, "/tasks?q=secret");
+    await expect(bobPage.getByTestId("empty")).toBeVisible();
+
+    // Made in the UI, returned by the API with the user's token (and only theirs).
+    const adaTasks = await (
+      await request.get("/api/tasks", { headers: { authorization: `Bearer ${ada.token}` } })
+    ).json();
+    expect(adaTasks.map((t: { title: string }) => t.title)).toEqual(["Ada's secret plan"]);
+    // Made through the API, shown in the UI.
+    await apiCreate(request, bob, { title: "From the API", description: "via curl" });
+    await gotoHydrated(bobPage, "/tasks");
+    await expect(titles(bobPage)).toHaveText(["From the API", "Bob's shopping"]);
+    await expect(items(bobPage).first()).toContainText("via curl");
+    await adaContext.close();
+    await bobContext.close();
+  });
+
+  test("validation errors show beside the field before anything is sent", async ({ page, request }) => {
+    const user = await newUser(request);
+    await signIn(page, user);
+    let posts = 0;
+    page.on("request", (r) => {
+      if (r.url().includes("/rpc/tasks/create")) posts += 1;
+    });
+    await page.getByRole("button", { name: "Add task" }).click();
+    await expect(page.getByRole("alert")).toHaveText("must not be empty");
+    await expect(page.getByLabel("New task")).toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByLabel("New task")).toBeFocused();
+
+    await addTask(page, "x".repeat(256));
+    await expect(page.getByRole("alert")).toHaveText("must be at most 255 characters");
+    expect(posts).toBe(0);
+
+    // 255 is fine.
+    await addTask(page, "y".repeat(255));
+    await expect(titles(page)).toHaveText(["y".repeat(255)]);
+    await expect(page.getByRole("alert")).toHaveCount(0);
+  });
+
+  test("load more continues with the API's keyset cursor", async ({ page, request }) => {
+    const user = await newUser(request);
+    for (let i = 1; i <= 55; i++) {
+      await apiCreate(request, user, { title: `Task ${String(i).padStart(2, "0")}` });
+    }
+    await signIn(page, user);
+    await expect(items(page)).toHaveCount(50);
+    await expect(titles(page).first()).toHaveText("Task 55");
+    await page.getByRole("link", { name: "Load more" }).click();
+    await expect(items(page)).toHaveCount(55);
+    await expect(titles(page).last()).toHaveText("Task 01");
+    await expect(page.getByRole("link", { name: "Load more" })).toHaveCount(0);
+    await expect(page.getByTestId("active-count")).toHaveText("55 tasks left");
+  });
+
+  test.describe("when the session ends mid-use", () => {
+    // The refused call is logged by Chromium as a failed resource load.
+    test.use({ expectedConsoleErrors: [/status of 401/] });
+
+    test("the next action leads to sign-in, and back to the tasks afterwards", async ({ page, context, request }) => {
+      const user = await newUser(request);
+      await apiCreate(request, user, { title: "Still here" });
+      await signIn(page, user);
+      await gotoHydrated(page, "/tasks?filter=active");
+      const cookies = await context.cookies();
+
+      // Sign out in another tab (the session is deleted on the server), then put the old
+      // cookie back, as a tab that never heard of the sign-out would still send it.
+      const other = await context.newPage();
+      await gotoHydrated(other, "/tasks");
+      await other.getByRole("button", { name: "Sign out" }).click();
+      await expect(other).toHaveURL("/login");
+      await other.close();
+      await context.addCookies(cookies);
+
+      await page.getByRole("checkbox", { name: "Still here" }).click();
+      await expect(page).toHaveURL(/\/login\?next=/);
+      await page.getByLabel("Email").fill(user.email);
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(page).toHaveURL("/tasks?filter=active");
+      // The refused toggle was rolled back: nothing changed on the server.
+      await expect(page.getByRole("checkbox", { name: "Still here" })).not.toBeChecked();
+    });
+  });
+
+  test.describe("when the server refuses", () => {
+    // Chromium logs each refused call as a failed resource load.
+    test.use({ expectedConsoleErrors: [/status of (404|500)/] });
+
+    test("a failed toggle is rolled back with a message", async ({ page, request }) => {
+      const user = await newUser(request);
+      await apiCreate(request, user, { title: "Flaky" });
+      await signIn(page, user);
+      // The server fails once (as a crashed database would make it).
+      await page.route("**/rpc/tasks/toggle", (route) =>
+        route.fulfill({ status: 500, contentType: "application/json", body: '"Internal"' }),
+      );
+      const checkbox = page.getByRole("checkbox", { name: "Flaky" });
+      await checkbox.click();
+      await expect(page.getByRole("alert")).toHaveText("Something went wrong on our side. Please try again.");
+      await expect(checkbox).not.toBeChecked();
+      await expect(page.getByTestId("active-count")).toHaveText("1 task left");
+      await page.unroute("**/rpc/tasks/toggle");
+      await checkbox.click();
+      await expect(checkbox).toBeChecked();
+      await expect(page.getByRole("alert")).toHaveCount(0);
+    });
+
+    test("a task deleted elsewhere says so and leaves the list", async ({ page, request }) => {
+      const user = await newUser(request);
+      const task = await apiCreate(request, user, { title: "Gone soon" });
+      await signIn(page, user);
+      await request.delete(`/api/tasks/${task.id}`, { headers: { authorization: `Bearer ${user.token}` } });
+      await page.getByRole("checkbox", { name: "Gone soon" }).click();
+      await expect(page.getByRole("alert")).toHaveText(/no longer exists/);
+      await expect(page.getByTestId("empty")).toBeVisible();
+    });
+  });
+
+  test("keyboard only: add, toggle and delete without a mouse", async ({ page, request }) => {
+    const user = await newUser(request);
+    await signIn(page, user);
+    await page.getByLabel("New task").focus();
+    await page.keyboard.type("Typed, not clicked");
+    await page.keyboard.press("Enter");
+    await expect(titles(page)).toHaveText(["Typed, not clicked"]);
+    const checkbox = page.getByRole("checkbox", { name: "Typed, not clicked" });
+    await checkbox.focus();
+    await page.keyboard.press("Space");
+    await expect(checkbox).toBeChecked();
+    await page.getByRole("button", { name: "Delete “Typed, not clicked”" }).focus();
+    await page.keyboard.press("Enter");
+    await expect(page.getByTestId("empty")).toBeVisible();
+  });
+});
+
+async function apiToggleAll(request: APIRequestContext, user: User, title: string) {
+  const headers = { authorization: `Bearer ${user.token}` };
+  const tasks = await (await request.get(`/api/tasks?q=${encodeURIComponent(title)}`, { headers })).json();
+  for (const task of tasks) {
+    if (!task.completed) await request.patch(`/api/tasks/${task.id}/toggle`, { headers });
+  }
+}
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("add, edit, toggle, filter, delete and clear completed through plain forms", async ({ page, request }) => {
+    const user = await newUser(request);
+    await signIn(page, user, false);
+    await addTask(page, "Buy milk", "2 litres");
+    // Back on the page the form was on (server_fn's redirect may leave an empty "?").
+    await expect(page).toHaveURL(/\/tasks\??$/);
+    await addTask(page, "Water the plants");
+    await expect(titles(page)).toHaveText(["Water the plants", "Buy milk"]);
+
+    // Filters land back on the same view after each action.
+    await page.getByRole("link", { name: "Active" }).click();
+    await expect(page).toHaveURL("/tasks?filter=active");
+    await page.getByRole("checkbox", { name: "Buy milk" }).click();
+    await expect(page).toHaveURL("/tasks?filter=active");
+    await expect(titles(page)).toHaveText(["Water the plants"]);
+    await expect(page.getByTestId("active-count")).toHaveText("1 task left");
+
+    // Edit: a page of its own, back to the list on save.
+    await page.getByRole("link", { name: "Edit “Water the plants”" }).click();
+    await expect(page).toHaveURL(/edit=/);
+    await page.getByLabel("Title").fill("Water all the plants");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page).toHaveURL("/tasks?filter=active");
+    await expect(titles(page)).toHaveText(["Water all the plants"]);
+
+    // Search.
+    await page.getByRole("searchbox", { name: "Search tasks" }).fill("milk");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect(page).toHaveURL("/tasks?filter=active&q=milk");
+    await expect(page.getByTestId("empty")).toHaveText("No tasks match “milk”.");
+
+    await page.getByRole("link", { name: "Completed" }).click();
+    await expect(page).toHaveURL("/tasks?filter=completed&q=milk");
+    await expect(titles(page)).toHaveText(["Buy milk"]);
+    await page.getByRole("button", { name: "Clear completed (1)" }).click();
+    await expect(page.getByTestId("empty")).toBeVisible();
+
+    await page.getByRole("link", { name: "All" }).click();
+    await expect(page).toHaveURL("/tasks?q=milk");
+    await page.goto("/tasks");
+    await page.getByRole("button", { name: "Delete “Water all the plants”" }).click();
+    await expect(page.getByTestId("empty")).toHaveText("No tasks yet. Add your first one above.");
+  });
+
+  test("validation errors come back beside the field", async ({ page, request }) => {
+    const user = await newUser(request);
+    await signIn(page, user, false);
+    await page.getByRole("button", { name: "Add task" }).click();
+    await expect(page.getByRole("alert")).toHaveText("must not be empty");
+    await addTask(page, "z".repeat(256));
+    await expect(page.getByRole("alert")).toHaveText("must be at most 255 characters");
+    await expect(page.getByTestId("empty")).toBeVisible();
+
+    await apiCreate(request, user, { title: "Keep me" });
+    await page.goto("/tasks");
+    await page.getByRole("link", { name: "Edit “Keep me”" }).click();
+    await page.getByLabel("Title").fill("   ");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByRole("alert")).toHaveText("must not be empty");
+    await page.goto("/tasks");
+    await expect(titles(page)).toHaveText(["Keep me"]);
+  });
+});
+
+test.describe("accessibility and looks", () => {
+  for (const colorScheme of ["light", "dark"] as const) {
+    test(`axe finds no violations (${colorScheme})`, async ({ page, request }) => {
+      await page.emulateMedia({ colorScheme });
+      for (const path of ["/login", "/register"]) {
+        await gotoHydrated(page, path);
+        const results = await new AxeBuilder({ page }).analyze();
+        expect(results.violations, path).toEqual([]);
+      }
+      const user = await newUser(request);
+      await apiCreate(request, user, { title: "Done already", completed: true });
+      await apiCreate(request, user, { title: "Buy milk", description: "Oat, 2 litres" });
+      await signIn(page, user);
+      const results = await new AxeBuilder({ page }).analyze();
+      expect(results.violations, "/tasks").toEqual([]);
+      await page.getByRole("link", { name: "Edit “Buy milk”" }).click();
+      const editing = await new AxeBuilder({ page }).analyze();
+      expect(editing.violations, "/tasks while editing").toEqual([]);
+    });
+  }
+
+  test("screenshots of /tasks at 375 px and 1280 px", async ({ page, request }, testInfo) => {
+    const user = await newUser(request);
+    await apiCreate(request, user, { title: "Renew passport", completed: true });
+    await apiCreate(request, user, { title: "Buy milk", description: "Oat, 2 litres" });
+    await apiCreate(request, user, { title: "Book the dentist for the whole family before the holidays" });
+    await signIn(page, user);
+    for (const width of [375, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      // Nothing may stick out sideways on a phone.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `horizontal overflow at ${width} px`).toBeLessThanOrEqual(0);
+      const path = testInfo.outputPath(`tasks-${width}.png`);
+      await page.screenshot({ path, fullPage: true });
+      await testInfo.attach(`tasks at ${width} px`, { path, contentType: "image/png" });
+    }
+  });
 });

@@ -23,6 +23,42 @@ pub struct After {
     pub id: Uuid,
 }
 
+impl After {
+    /// `<microseconds>_<task id>_<user id>`: opaque to clients, and bound to the user it was made
+    /// for. The API's `next` links and the web app's "Load more" carry the same cursor.
+    pub fn encode(self, user_id: Uuid) -> String {
+        format!(
+            "{}_{}_{}",
+            self.created_at.timestamp_micros(),
+            self.id.simple(),
+            user_id.simple()
+        )
+    }
+
+    /// The position a cursor names, if it is well-formed and was made for this user.
+    pub fn decode(raw: &str, user_id: Uuid) -> Option<Self> {
+        let mut parts = raw.split('_');
+        let micros = parts.next()?.parse::<i64>().ok()?;
+        let id = Uuid::try_parse(parts.next()?).ok()?;
+        let owner = Uuid::try_parse(parts.next()?).ok()?;
+        if parts.next().is_some() || owner != user_id {
+            return None;
+        }
+        Some(Self {
+            created_at: DateTime::from_timestamp_micros(micros)?,
+            id,
+        })
+    }
+
+    /// The position just past this task.
+    pub fn task(task: &Task) -> Self {
+        Self {
+            created_at: task.created_at,
+            id: task.id,
+        }
+    }
+}
+
 /// `%`, `_` and `\\` match themselves, and the text may appear anywhere.
 pub fn like_pattern(q: &str) -> String {
     let mut pattern = String::with_capacity(q.len() + 2);
@@ -192,9 +228,57 @@ pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<
     Ok(done.rows_affected() == 1)
 }
 
+/// How many of a user's tasks are still to do, and how many are done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub active: i64,
+    pub completed: i64,
+}
+
+pub async fn counts(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Counts, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE NOT completed) AS "active!",
+                  count(*) FILTER (WHERE completed) AS "completed!"
+           FROM tasks WHERE user_id = $1"#,
+        user_id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(Counts {
+        active: row.active,
+        completed: row.completed,
+    })
+}
+
+/// Deletes every completed task of the user in one statement; returns how many went.
+pub async fn delete_completed(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        "DELETE FROM tasks WHERE user_id = $1 AND completed",
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_belong_to_their_user() {
+        let user = Uuid::now_v7();
+        let after = After {
+            created_at: DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap(),
+            id: Uuid::now_v7(),
+        };
+        let cursor = after.encode(user);
+        assert_eq!(After::decode(&cursor, user), Some(after));
+        assert_eq!(After::decode(&cursor, Uuid::now_v7()), None);
+        for bad in ["", "x", "1_2_3", &format!("{cursor}_extra")] {
+            assert_eq!(After::decode(bad, user), None, "{bad}");
+        }
+    }
 
     #[test]
     fn search_text_is_literal() {

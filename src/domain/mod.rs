@@ -3,6 +3,7 @@
 
 mod account;
 mod email;
+mod listing;
 mod password;
 mod problem;
 mod task;
@@ -10,6 +11,7 @@ pub mod timestamp;
 
 pub use account::{AuthResponse, Credentials, CredentialsInput, User};
 pub use email::{Email, EmailError};
+pub use listing::{matches_search, TaskFilter, TaskPage, MAX_SEARCH_CHARS};
 pub use password::{Password, PasswordError};
 pub use problem::{FieldError, Problem};
 pub use task::{Description, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput, Title};

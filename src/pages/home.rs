@@ -1,30 +1,22 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_router::components::Redirect;
 
-/// The landing page.
+use crate::server_fns::auth::current_user;
+
+/// `/`: signed-in users go to their tasks, everyone else to the sign-in page. Decided while
+/// rendering on the server (the route is async), so it is a plain redirect without JavaScript.
 #[component]
 pub fn Home() -> impl IntoView {
+    let user = Resource::new_blocking(|| (), |()| current_user());
     view! {
-        <Title text="Taskdeck"/>
-        <section class="hero" data-testid="landing">
-            <h1>"Taskdeck"</h1>
-            <p class="lede">
-                "Tasks for you and your team: in the browser, and behind a JSON API your other apps can trust."
-            </p>
-        </section>
-        <ul class="features" aria-label="What Taskdeck offers">
-            <li>
-                <h2>"Fast everywhere"</h2>
-                <p>"Pages arrive rendered from the server and come alive in the browser, and every form still works with JavaScript off."</p>
-            </li>
-            <li>
-                <h2>"One account, two doors"</h2>
-                <p>"The same tasks from the web app or from the API at "<code>"/api"</code>", with a bearer token."</p>
-            </li>
-            <li>
-                <h2>"Yours alone"</h2>
-                <p>"Every task belongs to one user, and every query says so."</p>
-            </li>
-        </ul>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let path = match user.await {
+                    Ok(Some(_)) => "/tasks",
+                    _ => "/login",
+                };
+                view! { <Redirect path/> }
+            })}
+        </Suspense>
     }
 }

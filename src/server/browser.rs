@@ -166,6 +166,22 @@ impl Request {
     pub async fn require_user(&self) -> Result<AuthUser, AppError> {
         self.user().await?.ok_or(AppError::Unauthorized)
     }
+
+    /// A plain HTML form post (JavaScript off): the browser asks for a page, not for data.
+    pub fn is_form_post(&self) -> bool {
+        self.headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    }
+
+    /// After a plain form post, go to `back` (a path on this site) instead of the `Referer`,
+    /// which server functions return to by default. Calls from the page's script are untouched.
+    pub fn redirect_form_post(&self, back: Option<&str>) {
+        if self.is_form_post() && back.is_some() {
+            leptos_axum::redirect(&safe_next(back));
+        }
+    }
 }
 
 /// Gives a failed server-function call the status its error deserves: server_fn answers every
@@ -199,6 +215,7 @@ fn status_of(err: &AppError) -> StatusCode {
         AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::InvalidCredentials | AppError::Unauthorized => StatusCode::UNAUTHORIZED,
         AppError::EmailTaken => StatusCode::CONFLICT,
+        AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::CrossSite => StatusCode::FORBIDDEN,
         AppError::Network | AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,6 +1,7 @@
 //! Everything only the server runs: configuration, the HTTP application and its handlers.
 
 pub mod accounts;
+pub mod assets;
 pub mod auth;
 pub mod browser;
 pub mod config;

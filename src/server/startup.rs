@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 
 use super::config::Config;
 use super::state::AppState;
-use super::{auth, browser, health, rest, security, telemetry};
+use super::{assets, auth, browser, health, rest, security, telemetry};
 use crate::app::{shell, App};
 use crate::db;
 
@@ -114,7 +114,9 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
+    let assets = assets::router(&state.leptos_options);
     rest::mount(Router::new().merge(health::router()), &state.config)
+        .merge(assets)
         // Also registers every server function, under its own /rpc prefix.
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -492,3 +492,159 @@ async fn the_tasks_page_lists_what_the_api_created(pool: PgPool) {
     assert!(html.contains("No tasks yet."), "{html}");
     assert!(!html.contains("second task"));
 }
+
+/// A form post from the tasks page (JavaScript off), signed in with `cookie`.
+async fn task_post(app: &TestApp, path: &str, fields: &[(&str, &str)], cookie: &str) -> Response {
+    let origin = origin(app);
+    app.client
+        .post(app.url(path))
+        .header(ACCEPT, "text/html")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(ORIGIN, &origin)
+        .header(REFERER, format!("{origin}/tasks?filter=active&q=milk"))
+        .header(COOKIE, cookie)
+        .body(
+            fields
+                .iter()
+                .map(|(k, v)| format!("{k}={}", urlencode(v)))
+                .collect::<Vec<_>>()
+                .join("&"),
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn the_start_page_sends_signed_in_users_to_their_tasks(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    register_api(&app, "ada@example.com").await;
+    let cookie = sign_in(&app, "ada@example.com").await;
+    let response = browse(&app, "/", Some(&cookie)).await;
+    assert_eq!(response.status(), 302);
+    assert_eq!(location(&response), "/tasks");
+}
+
+/// Without JavaScript every task action is a form post that lands back on the same filtered
+/// view, and goes through the same queries as the API.
+#[sqlx::test]
+async fn task_forms_work_without_javascript(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    register_api(&app, "ada@example.com").await;
+    let cookie = sign_in(&app, "ada@example.com").await;
+
+    let response = task_post(
+        &app,
+        "/rpc/tasks/create",
+        &[("title", " Buy milk "), ("description", "")],
+        &cookie,
+    )
+    .await;
+    assert_eq!(response.status(), 302);
+    // Back to the page the form was on (the Referer).
+    assert!(location(&response).ends_with("/tasks?filter=active&q=milk"));
+    let (id, title, description): (uuid::Uuid, String, Option<String>) =
+        sqlx::query_as("SELECT id, title, description FROM tasks")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((title.as_str(), description), ("Buy milk", None));
+    let id = id.to_string();
+
+    // The page renders the filtered view on the server.
+    let html = browse(&app, "/tasks?filter=active&q=milk", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Buy milk"), "{html}");
+    assert!(html.contains("1 task left"), "{html}");
+    let html = browse(&app, "/tasks?filter=completed", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("No completed tasks yet."), "{html}");
+
+    let response = task_post(&app, "/rpc/tasks/toggle", &[("id", &id)], &cookie).await;
+    assert!(location(&response).ends_with("/tasks?filter=active&q=milk"));
+    let back = "/tasks?filter=completed";
+    let response = task_post(
+        &app,
+        "/rpc/tasks/update",
+        &[
+            ("id", &id),
+            ("title", "Buy oat milk"),
+            ("description", "2 l"),
+            ("back", back),
+        ],
+        &cookie,
+    )
+    .await;
+    assert_eq!(location(&response), back);
+    let (title, completed): (String, bool) = sqlx::query_as("SELECT title, completed FROM tasks")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!((title.as_str(), completed), ("Buy oat milk", true));
+
+    // A blank title comes back to the page in the URL, for the form to show beside the field.
+    let response = task_post(&app, "/rpc/tasks/create", &[("title", "  ")], &cookie).await;
+    assert_eq!(response.status(), 302);
+    let back = location(&response).replace(&origin(&app), "");
+    assert!(back.contains("__err="), "{back}");
+    let html = browse(&app, &back, Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("must not be empty"), "{html}");
+
+    let response = task_post(&app, "/rpc/tasks/clear-completed", &[], &cookie).await;
+    assert_eq!(response.status(), 302);
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    let response = task_post(&app, "/rpc/tasks/delete", &[("id", &id)], &cookie).await;
+    assert!(
+        location(&response).contains("__err="),
+        "deleting a missing task is an error"
+    );
+}
+
+#[sqlx::test]
+async fn task_server_functions_refuse_cross_site_posts_and_other_users_tasks(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    register_api(&app, "ada@example.com").await;
+    register_api(&app, "bob@example.com").await;
+    let ada = sign_in(&app, "ada@example.com").await;
+    let bob = sign_in(&app, "bob@example.com").await;
+    task_post(&app, "/rpc/tasks/create", &[("title", "Ada's")], &ada).await;
+    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM tasks")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let id = id.to_string();
+    for path in ["/rpc/tasks/toggle", "/rpc/tasks/delete"] {
+        let response = task_post(&app, path, &[("id", &id)], &bob).await;
+        assert!(location(&response).contains("__err="), "{path}");
+    }
+    task_post(&app, "/rpc/tasks/clear-completed", &[], &bob).await;
+    // From another site, with Ada's own cookie: refused.
+    let response = form_post(
+        &app,
+        "/rpc/tasks/delete",
+        &[("id", &id)],
+        "https://evil.example",
+        Some(&ada),
+    )
+    .await;
+    assert!(location(&response).contains("__err="));
+    let (title, completed): (String, bool) = sqlx::query_as("SELECT title, completed FROM tasks")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!((title.as_str(), completed), ("Ada's", false));
+}

@@ -47,6 +47,8 @@ pub fn leptos_options() -> LeptosOptions {
         .expect("Leptos.toml")
         .leptos_options;
     options.site_addr = "127.0.0.1:0".parse().expect("address");
+    // The test binary has no release bundle, hence no hash.txt beside it.
+    options.hash_files = false;
     options
 }
 

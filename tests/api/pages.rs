@@ -3,9 +3,9 @@ use sqlx::PgPool;
 use crate::helpers::TestApp;
 
 #[sqlx::test]
-async fn the_landing_page_is_rendered_on_the_server(pool: PgPool) {
+async fn pages_are_rendered_on_the_server(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let response = app.get("/").await;
+    let response = app.get("/login").await;
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"]
         .to_str()
@@ -13,12 +13,26 @@ async fn the_landing_page_is_rendered_on_the_server(pool: PgPool) {
         .starts_with("text/html"));
     let html = response.text().await.unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
-    assert!(html.contains("<h1>Taskdeck</h1>"), "{html}");
-    assert!(html.contains("<title>Taskdeck</title>"), "{html}");
+    assert!(html.contains("<h1>Sign in</h1>"), "{html}");
+    assert!(html.contains("<title>Sign in · Taskdeck</title>"), "{html}");
     // The hydration scripts are there, pointing at this build's bundle...
     assert!(html.contains("/pkg/taskdeck.js"), "{html}");
     // ...but the hydration marker is only ever set in the browser.
     assert!(!html.contains("data-hydrated"), "{html}");
+}
+
+#[sqlx::test]
+async fn the_start_page_sends_visitors_to_sign_in(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app
+        .client
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    assert_eq!(response.headers()["location"], "/login");
 }
 
 #[sqlx::test]
@@ -33,7 +47,7 @@ async fn unknown_pages_are_404_html(pool: PgPool) {
 #[sqlx::test]
 async fn pages_carry_a_csp_with_the_nonce_of_their_hydration_scripts(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    for path in ["/", "/no/such/page"] {
+    for path in ["/login", "/no/such/page"] {
         let response = app.get(path).await;
         let headers = response.headers().clone();
         assert_eq!(headers["x-content-type-options"], "nosniff");

@@ -6,7 +6,6 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
-use chrono::DateTime;
 use uuid::Uuid;
 
 use super::json::ApiJson;
@@ -102,7 +101,7 @@ fn parse_listing(pairs: &[(String, String)], user_id: Uuid) -> Result<Listing, A
                     format!("must be a whole number from 1 to {MAX_LIMIT}"),
                 )),
             },
-            _ => match decode_cursor(value, user_id) {
+            _ => match After::decode(value, user_id) {
                 Some(after) => listing.after = Some(after),
                 None => errors.push(FieldError::new(
                     "cursor",
@@ -116,30 +115,6 @@ fn parse_listing(pairs: &[(String, String)], user_id: Uuid) -> Result<Listing, A
     } else {
         Err(ApiError::Validation(errors))
     }
-}
-
-/// `<microseconds>_<task id>_<user id>`: opaque to clients, and bound to the user it was made for.
-fn encode_cursor(after: After, user_id: Uuid) -> String {
-    format!(
-        "{}_{}_{}",
-        after.created_at.timestamp_micros(),
-        after.id.simple(),
-        user_id.simple()
-    )
-}
-
-fn decode_cursor(raw: &str, user_id: Uuid) -> Option<After> {
-    let mut parts = raw.split('_');
-    let micros = parts.next()?.parse::<i64>().ok()?;
-    let id = Uuid::try_parse(parts.next()?).ok()?;
-    let owner = Uuid::try_parse(parts.next()?).ok()?;
-    if parts.next().is_some() || owner != user_id {
-        return None;
-    }
-    Some(After {
-        created_at: DateTime::from_timestamp_micros(micros)?,
-        id,
-    })
 }
 
 /// The user's tasks, newest first, one keyset page at a time.
@@ -173,14 +148,7 @@ pub(super) async fn list(
         user.confirm(&state).await?;
     }
     let next = match tasks.last() {
-        Some(last) if more => Some(next_link(
-            &listing,
-            After {
-                created_at: last.created_at,
-                id: last.id,
-            },
-            user.id,
-        )),
+        Some(last) if more => Some(next_link(&listing, After::task(last), user.id)),
         _ => None,
     };
     let mut response = no_store(Json(tasks));
@@ -201,7 +169,7 @@ fn next_link(listing: &Listing, after: After, user_id: Uuid) -> String {
     if listing.limit_given {
         query.push(format!("limit={}", listing.limit));
     }
-    query.push(format!("cursor={}", encode_cursor(after, user_id)));
+    query.push(format!("cursor={}", after.encode(user_id)));
     format!("</api/tasks?{}>; rel=\"next\"", query.join("&"))
 }
 
@@ -362,25 +330,5 @@ pub(super) async fn delete(
         Ok(no_store(StatusCode::NO_CONTENT))
     } else {
         Err(user.not_found(&state, "task not found").await)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_belong_to_their_user() {
-        let user = Uuid::now_v7();
-        let after = After {
-            created_at: DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap(),
-            id: Uuid::now_v7(),
-        };
-        let cursor = encode_cursor(after, user);
-        assert_eq!(decode_cursor(&cursor, user), Some(after));
-        assert_eq!(decode_cursor(&cursor, Uuid::now_v7()), None);
-        for bad in ["", "x", "1_2_3", &format!("{cursor}_extra")] {
-            assert_eq!(decode_cursor(bad, user), None, "{bad}");
-        }
     }
 }
