@@ -49,3 +49,18 @@ test("unknown API paths answer with a JSON problem document", async ({ request }
   expect(response.headers()["content-type"]).toBe("application/problem+json");
   expect(await response.json()).toMatchObject({ type: "about:blank", title: "Not Found", status: 404 });
 });
+
+test("the release bundle has hashed names, is sent compressed and cached for a year", async ({ request }) => {
+  const html = await (await request.get("/login")).text();
+  const names = [...html.matchAll(/\/pkg\/taskdeck\.[A-Za-z0-9_-]+\.(?:js|wasm|css)/g)].map((m) => m[0]);
+  const kinds = new Set(names.map((name) => name.split(".").pop()));
+  expect([...kinds].sort()).toEqual(["css", "js", "wasm"]);
+  for (const name of new Set(names)) {
+    for (const encoding of ["br", "gzip"]) {
+      const response = await request.get(name, { headers: { "accept-encoding": encoding } });
+      expect(response.status(), name).toBe(200);
+      expect(response.headers()["content-encoding"], name).toBe(encoding);
+      expect(response.headers()["cache-control"], name).toBe("public, max-age=31536000, immutable");
+    }
+  }
+});
