@@ -1,5 +1,5 @@
-// Reads "user_id|email|task_id" lines and prints "token task_id" lines: HS256 JWTs exactly as
-// Taskdeck issues them, signed with $JWT_SECRET.
+// Reads "user_id|email|task_id" lines and prints "token task_id email" lines: HS256 JWTs exactly
+// as Taskdeck issues them, signed with $JWT_SECRET.
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 
@@ -12,5 +12,5 @@ for (const line of readFileSync(0, "utf8").split("\n")) {
   const [sub, email, taskId] = line.trim().split("|");
   const payload = encode({ sub, email, iat: now, exp: now + 4 * 3600, iss: "taskdeck" });
   const signature = createHmac("sha256", secret).update(`${header}.${payload}`).digest("base64url");
-  console.log(`${header}.${payload}.${signature} ${taskId}`);
+  console.log(`${header}.${payload}.${signature} ${taskId} ${email}`);
 }

@@ -1,10 +1,18 @@
 -- wrk script: every request picks a random benchmark user (token) and acts on their own task.
--- SCENARIO: list | get | create | toggle | mix (80% reads, 20% writes).
+-- SCENARIO: list | get | create | toggle | mix (80% reads, 20% writes) | page (the server-
+-- rendered /tasks with a signed-in session) | login (POST /api/auth/login, argon2 and all).
 local scenario = os.getenv("SCENARIO") or "list"
+local password = os.getenv("BENCH_PASSWORD") or ""
 local rows = {}
 for line in io.lines(os.getenv("BENCH_DATA")) do
-  local token, id = line:match("^(%S+) (%S+)$")
-  if token then rows[#rows + 1] = { token = token, id = id } end
+  local token, id, email = line:match("^(%S+) (%S+) (%S+)$")
+  if token then rows[#rows + 1] = { token = token, id = id, email = email } end
+end
+local cookies = {}
+if scenario == "page" then
+  for line in io.lines(os.getenv("BENCH_COOKIES")) do
+    if line ~= "" then cookies[#cookies + 1] = line end
+  end
 end
 
 local counter = 0
@@ -25,7 +33,14 @@ local function pick()
 end
 
 request = function()
+  if scenario == "page" then
+    return wrk.format("GET", "/tasks", { ["Cookie"] = cookies[math.random(#cookies)], ["Accept"] = "text/html" })
+  end
   local row = rows[math.random(#rows)]
+  if scenario == "login" then
+    return wrk.format("POST", "/api/auth/login", { ["Content-Type"] = "application/json" },
+      '{"email":"' .. row.email .. '","password":"' .. password .. '"}')
+  end
   local headers = { ["Authorization"] = "Bearer " .. row.token }
   local kind = pick()
   if kind == "list" then

@@ -327,22 +327,40 @@ pub fn warm_up() {
     LazyLock::force(&DUMMY_HASH);
 }
 
+/// How many argon2 computations run at once: half the cores, at least one. Each takes tens of
+/// milliseconds of CPU and 19 MiB of memory by design; a burst of sign-ins beyond this waits its
+/// turn instead of taking every core (and a gigabyte of memory) from the requests that need
+/// milliseconds.
+static ARGON2_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    tokio::sync::Semaphore::new((cores / 2).max(1))
+});
+
+/// Runs one argon2 computation on the blocking pool, within [`ARGON2_SLOTS`].
+async fn with_argon2_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let _slot = ARGON2_SLOTS.acquire().await.map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(ApiError::internal)
+}
+
 /// Hashes on the blocking pool: argon2 takes tens of milliseconds of CPU by design.
 pub async fn hash_password(password: Password) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
+    with_argon2_slot(move || {
         argon2()
             .hash_password(password.expose().as_bytes())
             .map(|hash| hash.to_string())
     })
-    .await
-    .map_err(ApiError::internal)?
+    .await?
     .map_err(|err| ApiError::Internal(format!("argon2: {err}").into()))
 }
 
 /// Verifies on the blocking pool. `None` (unknown user, or one without a password) verifies
 /// against the dummy hash and fails, taking the same time as a wrong password.
 pub async fn verify_password(password: Password, hash: Option<String>) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || {
+    with_argon2_slot(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
         let matches = argon2()
@@ -351,7 +369,6 @@ pub async fn verify_password(password: Password, hash: Option<String>) -> Result
         known && matches
     })
     .await
-    .map_err(ApiError::internal)
 }
 
 #[cfg(test)]
@@ -417,6 +434,30 @@ mod tests {
             bearer_token(&headers("Bearer ")),
             Err(ApiError::Unauthenticated | ApiError::InvalidToken)
         ));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn argon2_work_never_runs_beyond_its_slots() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let jobs: Vec<_> = (0..8)
+            .map(|_| {
+                let (running, most) = (Arc::clone(&running), Arc::clone(&most));
+                tokio::spawn(with_argon2_slot(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for job in jobs {
+            job.await.expect("joined").expect("ran");
+        }
+        let slots = (std::thread::available_parallelism().map_or(1, usize::from) / 2).max(1);
+        assert_eq!(most.load(Ordering::SeqCst), slots);
     }
 
     #[test]
