@@ -327,26 +327,73 @@ pub fn warm_up() {
     LazyLock::force(&DUMMY_HASH);
 }
 
-/// How many argon2 computations run at once: half the cores, at least one. Each takes tens of
-/// milliseconds of CPU and 19 MiB of memory by design; a burst of sign-ins beyond this waits its
-/// turn instead of taking every core (and a gigabyte of memory) from the requests that need
-/// milliseconds.
-static ARGON2_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    tokio::sync::Semaphore::new((cores / 2).max(1))
+/// How many argon2 computations run at once: half the cores, at least one.
+fn argon2_slots() -> usize {
+    (std::thread::available_parallelism().map_or(1, usize::from) / 2).max(1)
+}
+
+type Argon2Job = Box<dyn FnOnce() + Send>;
+
+/// argon2 runs on a few threads of its own, not on tokio's blocking pool. Each computation takes
+/// tens of milliseconds of CPU and 19 MiB of memory by design, so a burst of sign-ins must not
+/// take every core (or a gigabyte of memory, one 19 MiB block per blocking thread) from the
+/// requests that need milliseconds: at most [`argon2_slots`] run at once, the rest queue, and
+/// these threads run at a lower CPU priority (nice 10) than the ones serving requests.
+static ARGON2_QUEUE: LazyLock<std::sync::mpsc::Sender<Argon2Job>> = LazyLock::new(|| {
+    let (sender, receiver) = std::sync::mpsc::channel::<Argon2Job>();
+    let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+    for n in 0..argon2_slots() {
+        let receiver = std::sync::Arc::clone(&receiver);
+        let spawned = std::thread::Builder::new()
+            .name(format!("argon2-{n}"))
+            .spawn(move || {
+                lower_priority();
+                loop {
+                    // A poisoned lock or a closed channel both mean the process is going down.
+                    let job = match receiver.lock() {
+                        Ok(receiver) => receiver.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+        if let Err(err) = spawned {
+            tracing::error!(%err, "could not start an argon2 thread");
+        }
+    }
+    sender
 });
 
-/// Runs one argon2 computation on the blocking pool, within [`ARGON2_SLOTS`].
+/// Makes the calling thread yield the CPU to the request-serving threads (Linux: nice is per
+/// thread). Best effort: a failure leaves the default priority.
+fn lower_priority() {
+    // `None` is "the caller", which on Linux is this thread, not the whole process.
+    if let Err(err) = rustix::process::setpriority_process(None, 10) {
+        tracing::warn!(%err, "argon2 threads run at normal priority");
+    }
+}
+
+/// Runs one argon2 computation on the argon2 threads and waits for its result.
 async fn with_argon2_slot<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
-    let _slot = ARGON2_SLOTS.acquire().await.map_err(ApiError::internal)?;
-    tokio::task::spawn_blocking(work)
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Argon2Job = Box::new(move || {
+        // The caller may have gone away (a closed connection): nothing to tell then.
+        let _ = done.send(work());
+    });
+    ARGON2_QUEUE
+        .send(job)
+        .map_err(|_| ApiError::Internal("the argon2 threads are gone".into()))?;
+    result
         .await
-        .map_err(ApiError::internal)
+        .map_err(|_| ApiError::Internal("an argon2 computation was lost".into()))
 }
 
-/// Hashes on the blocking pool: argon2 takes tens of milliseconds of CPU by design.
+/// Hashes on the argon2 threads: argon2 takes tens of milliseconds of CPU by design.
 pub async fn hash_password(password: Password) -> Result<String, ApiError> {
     with_argon2_slot(move || {
         argon2()
@@ -357,7 +404,7 @@ pub async fn hash_password(password: Password) -> Result<String, ApiError> {
     .map_err(|err| ApiError::Internal(format!("argon2: {err}").into()))
 }
 
-/// Verifies on the blocking pool. `None` (unknown user, or one without a password) verifies
+/// Verifies on the argon2 threads. `None` (unknown user, or one without a password) verifies
 /// against the dummy hash and fails, taking the same time as a wrong password.
 pub async fn verify_password(password: Password, hash: Option<String>) -> Result<bool, ApiError> {
     with_argon2_slot(move || {
@@ -456,8 +503,7 @@ mod tests {
         for job in jobs {
             job.await.expect("joined").expect("ran");
         }
-        let slots = (std::thread::available_parallelism().map_or(1, usize::from) / 2).max(1);
-        assert_eq!(most.load(Ordering::SeqCst), slots);
+        assert_eq!(most.load(Ordering::SeqCst), argon2_slots());
     }
 
     #[test]
