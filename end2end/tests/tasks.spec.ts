@@ -294,6 +294,26 @@ test.describe("with JavaScript", () => {
     });
   });
 
+  test("adding a task shifts nothing that the user did not cause", async ({ page, request }) => {
+    const user = await newUser(request);
+    await apiCreate(request, user, { title: "Already there" });
+    await signIn(page, user);
+    // Layout shifts not caused by the user's own input (the Cumulative Layout Shift metric).
+    await page.evaluate(() => {
+      (window as any).unexpectedShift = 0;
+      new PerformanceObserver((entries) => {
+        for (const entry of entries.getEntries() as any[]) {
+          if (!entry.hadRecentInput) (window as any).unexpectedShift += entry.value;
+        }
+      }).observe({ type: "layout-shift" });
+    });
+    await addTask(page, "New on top");
+    await expect(titles(page)).toHaveText(["New on top", "Already there"]);
+    await page.getByRole("checkbox", { name: "New on top" }).click();
+    await expect(page.getByRole("checkbox", { name: "New on top" })).toBeChecked();
+    expect(await page.evaluate(() => (window as any).unexpectedShift)).toBe(0);
+  });
+
   test("keyboard only: add, toggle and delete without a mouse", async ({ page, request }) => {
     const user = await newUser(request);
     await signIn(page, user);
