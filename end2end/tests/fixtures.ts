@@ -18,7 +18,7 @@ export const test = base.extend<Fixtures>({
       page.on("console", (message) => {
         if (message.type() !== "error") return;
         const text = message.text();
-        if (!expectedConsoleErrors.some((pattern) => pattern.test(text))) errors.push(text);
+        if (!expectedConsoleErrors.some((pattern) => pattern.test(text))) errors.push(`${page.url()}: ${text}`);
       });
       page.on("pageerror", (error) => errors.push(error.message));
       await use(errors);

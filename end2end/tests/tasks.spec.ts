@@ -287,8 +287,10 @@ test.describe("with JavaScript", () => {
       const user = await newUser(request);
       const task = await apiCreate(request, user, { title: "Gone soon" });
       await signIn(page, user);
+      const checkbox = page.getByRole("checkbox", { name: "Gone soon" });
+      await expect(checkbox).toBeVisible();
       await request.delete(`/api/tasks/${task.id}`, { headers: { authorization: `Bearer ${user.token}` } });
-      await page.getByRole("checkbox", { name: "Gone soon" }).click();
+      await checkbox.click();
       await expect(page.getByRole("alert")).toHaveText(/no longer exists/);
       await expect(page.getByTestId("empty")).toBeVisible();
     });
@@ -325,7 +327,10 @@ test.describe("with JavaScript", () => {
     await checkbox.focus();
     await page.keyboard.press("Space");
     await expect(checkbox).toBeChecked();
-    await page.getByRole("button", { name: "Delete “Typed, not clicked”" }).focus();
+    // The row's buttons are disabled while its toggle is being saved.
+    const remove = page.getByRole("button", { name: "Delete “Typed, not clicked”" });
+    await expect(remove).toBeEnabled();
+    await remove.focus();
     await page.keyboard.press("Enter");
     await expect(page.getByTestId("empty")).toBeVisible();
   });

@@ -278,7 +278,8 @@ fn TaskManager() -> impl IntoView {
     };
 
     view! {
-        <AddTaskForm shared current/>
+        <AddTaskForm shared current reload=Callback::new(move |()| page.refetch())/>
+        <ViewControls shared/>
         <Transition fallback=|| view! { <p class="loading">"Loading your tasks…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
@@ -309,7 +310,11 @@ fn TaskManager() -> impl IntoView {
 /// The add form: title and optional description. Checked in the browser with the same domain
 /// types as on the server before anything is sent.
 #[component]
-fn AddTaskForm(shared: Shared, current: StoredValue<Option<ListState>>) -> AnyView {
+fn AddTaskForm(
+    shared: Shared,
+    current: StoredValue<Option<ListState>>,
+    reload: Callback<()>,
+) -> AnyView {
     let posted = ServerAction::<CreateTask>::new();
     let error = RwSignal::new(None::<AppError>);
     let pending = RwSignal::new(false);
@@ -354,15 +359,18 @@ fn AddTaskForm(shared: Shared, current: StoredValue<Option<ListState>>) -> AnyVi
                 description_input.set_value(&description);
             }
             match result {
-                Ok(task) => {
-                    if let Some(state) = current.get_value() {
+                Ok(task) => match current.get_value() {
+                    Some(state) => {
                         state.active.update(|n| *n += 1);
                         let q = state.q.get_untracked();
                         if state.filter.get_untracked().shows(&task) && matches_search(&task, &q) {
                             state.tasks.update(|tasks| tasks.insert(0, task));
                         }
                     }
-                }
+                    // Added before the list arrived (right after a client-side navigation): a
+                    // load already in flight may not hold it, so load again.
+                    None => reload.run(()),
+                },
                 Err(AppError::Validation(errors)) => error.set(Some(AppError::Validation(errors))),
                 Err(err) => shared.on_error.run(err),
             }
@@ -419,7 +427,65 @@ fn FieldMessage(id: &'static str, #[prop(into)] message: Signal<Option<String>>)
     }
 }
 
-/// Filter tabs, search, the active count and "Clear completed".
+/// Filter tabs and search. Outside the list's transition, so that loading another view never
+/// replaces what the user is typing.
+#[component]
+fn ViewControls(shared: Shared) -> AnyView {
+    // With JavaScript, a search is a client-side navigation to the same URL the form would load.
+    let navigate = use_navigate();
+    let search_ref = NodeRef::<leptos::html::Input>::new();
+    let on_search = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let q = search_ref
+            .get_untracked()
+            .map(|input| input.value())
+            .unwrap_or_default();
+        navigate(
+            &tasks_url(shared.filter.get_untracked(), q.trim(), None, None),
+            Default::default(),
+        );
+    };
+    view! {
+        <div class="toolbar">
+            <nav class="filters" aria-label="Show tasks">
+                {TaskFilter::ALL
+                    .into_iter()
+                    .map(|tab| {
+                        view! {
+                            <a
+                                href=move || tasks_url(tab, &shared.q.get(), None, None)
+                                aria-current=move || (shared.filter.get() == tab).then_some("page")
+                            >
+                                {tab.label()}
+                            </a>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
+            <form method="get" action="/tasks" class="search" role="search" on:submit=on_search>
+                {move || {
+                    let filter = shared.filter.get();
+                    (filter != TaskFilter::All)
+                        .then(|| view! { <input type="hidden" name="filter" value=filter.as_str()/> })
+                }}
+                <label for="search" class="visually-hidden">"Search tasks"</label>
+                <input
+                    id="search"
+                    name="q"
+                    type="search"
+                    placeholder="Search"
+                    node_ref=search_ref
+                    prop:value=move || shared.q.get()
+                    value=move || shared.q.get()
+                />
+                <button type="submit">"Search"</button>
+            </form>
+        </div>
+    }
+    .into_any()
+}
+
+/// The active count and "Clear completed".
 #[component]
 fn Toolbar(state: ListState) -> AnyView {
     let clearing = RwSignal::new(false);
@@ -438,59 +504,12 @@ fn Toolbar(state: ListState) -> AnyView {
             clearing.set(false);
         });
     };
-    // With JavaScript, a search is a client-side navigation to the same URL the form would load.
-    let navigate = use_navigate();
-    let search_ref = NodeRef::<leptos::html::Input>::new();
-    let on_search = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let q = search_ref
-            .get_untracked()
-            .map(|input| input.value())
-            .unwrap_or_default();
-        navigate(
-            &tasks_url(state.filter.get_untracked(), q.trim(), None, None),
-            Default::default(),
-        );
-    };
     let active_label = move || match state.active.get() {
         1 => "1 task left".to_owned(),
         n => format!("{n} tasks left"),
     };
     view! {
         <div class="toolbar">
-            <nav class="filters" aria-label="Show tasks">
-                {TaskFilter::ALL
-                    .into_iter()
-                    .map(|tab| {
-                        view! {
-                            <a
-                                href=move || tasks_url(tab, &state.q.get(), None, None)
-                                aria-current=move || (state.filter.get() == tab).then_some("page")
-                            >
-                                {tab.label()}
-                            </a>
-                        }
-                    })
-                    .collect_view()}
-            </nav>
-            <form method="get" action="/tasks" class="search" role="search" on:submit=on_search>
-                {move || {
-                    let filter = state.filter.get();
-                    (filter != TaskFilter::All)
-                        .then(|| view! { <input type="hidden" name="filter" value=filter.as_str()/> })
-                }}
-                <label for="search" class="visually-hidden">"Search tasks"</label>
-                <input
-                    id="search"
-                    name="q"
-                    type="search"
-                    placeholder="Search"
-                    node_ref=search_ref
-                    prop:value=move || state.q.get()
-                    value=move || state.q.get()
-                />
-                <button type="submit">"Search"</button>
-            </form>
             <p class="count" data-testid="active-count" aria-live="polite">{active_label}</p>
             <Show when=move || { state.completed.get() > 0 }>
                 <form method="post" action=ClearCompleted::url() on:submit=on_clear>
