@@ -188,16 +188,19 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
     Ok(token)
 }
 
+/// The verified claims of a request's bearer token; every refusal is the same 401.
+fn bearer_claims(headers: &HeaderMap, keys: &Keys) -> Result<Claims, ApiError> {
+    verify(keys, bearer_token(headers)?).map_err(|err| {
+        tracing::debug!(%err, "bearer token refused");
+        ApiError::InvalidToken
+    })
+}
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_token(&parts.headers)?;
-        let claims = verify(&state.keys, token).map_err(|err| {
-            tracing::debug!(%err, "bearer token refused");
-            ApiError::InvalidToken
-        })?;
-        resolve_user(state, claims).await
+        resolve_user(state, bearer_claims(&parts.headers, &state.keys)?).await
     }
 }
 
@@ -250,11 +253,7 @@ impl FromRequestParts<AppState> for TaskOwner {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_token(&parts.headers)?;
-        let claims = verify(&state.keys, token).map_err(|err| {
-            tracing::debug!(%err, "bearer token refused");
-            ApiError::InvalidToken
-        })?;
+        let claims = bearer_claims(&parts.headers, &state.keys)?;
         if claims.iss == state.keys.issuer {
             return Ok(Self {
                 id: claims.sub,

@@ -21,13 +21,26 @@ async fn form_post(
     origin: &str,
     cookie: Option<&str>,
 ) -> Response {
+    let referer = format!("{origin}/login?next=/tasks");
+    post_from(app, path, fields, origin, &referer, cookie).await
+}
+
+/// A plain HTML form post (JavaScript off) from the page `referer` of `origin`.
+async fn post_from(
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+    origin: &str,
+    referer: &str,
+    cookie: Option<&str>,
+) -> Response {
     let mut request = app
         .client
         .post(app.url(path))
         .header(ACCEPT, "text/html,application/xhtml+xml")
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(ORIGIN, origin)
-        .header(REFERER, format!("{origin}/login?next=/tasks"))
+        .header(REFERER, referer)
         .body(
             fields
                 .iter()
@@ -496,23 +509,8 @@ async fn the_tasks_page_lists_what_the_api_created(pool: PgPool) {
 /// A form post from the tasks page (JavaScript off), signed in with `cookie`.
 async fn task_post(app: &TestApp, path: &str, fields: &[(&str, &str)], cookie: &str) -> Response {
     let origin = origin(app);
-    app.client
-        .post(app.url(path))
-        .header(ACCEPT, "text/html")
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(ORIGIN, &origin)
-        .header(REFERER, format!("{origin}/tasks?filter=active&q=milk"))
-        .header(COOKIE, cookie)
-        .body(
-            fields
-                .iter()
-                .map(|(k, v)| format!("{k}={}", urlencode(v)))
-                .collect::<Vec<_>>()
-                .join("&"),
-        )
-        .send()
-        .await
-        .unwrap()
+    let referer = format!("{origin}/tasks?filter=active&q=milk");
+    post_from(app, path, fields, &origin, &referer, Some(cookie)).await
 }
 
 #[sqlx::test]
