@@ -84,8 +84,10 @@ test.describe("with JavaScript", () => {
 
     // Toggle.
     const milk = page.getByRole("checkbox", { name: "Buy oat milk" });
+    const toggled = page.waitForResponse((r) => r.url().endsWith("/rpc/tasks/toggle"));
     await milk.click();
     await expect(milk).toBeChecked();
+    expect((await toggled).status()).toBe(200);
     await expect(page.getByTestId("active-count")).toHaveText("2 tasks left");
 
     // Delete.
@@ -146,8 +148,12 @@ test.describe("with JavaScript", () => {
 
     // Each filter's empty state; a task toggled out of the filter leaves the view at once.
     await gotoHydrated(page, "/tasks?filter=completed&q=BREAD");
+    // The view changes at once (optimistically); wait for the server to have saved the toggle
+    // before leaving the page, or the navigation cancels the request in flight.
+    const toggled = page.waitForResponse((r) => r.url().endsWith("/rpc/tasks/toggle"));
     await page.getByRole("checkbox", { name: "Buy bread" }).click();
     await expect(page.getByTestId("empty")).toHaveText("No tasks match “BREAD”.");
+    expect((await toggled).status()).toBe(200);
     await gotoHydrated(page, "/tasks?filter=completed");
     await expect(page.getByTestId("empty")).toHaveText("No completed tasks yet.");
     for (const title of ["Walk the dog", "Buy milk", "Buy bread"]) {
