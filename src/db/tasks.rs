@@ -125,25 +125,46 @@ pub async fn list(
     limit: i64,
 ) -> Result<Page, sqlx::Error> {
     let pattern = filter.q.as_deref().map(like_pattern);
-    let mut tasks = sqlx::query_as!(
-        Task,
-        r#"SELECT id, title, description, completed, user_id, created_at, updated_at
-           FROM tasks
-           WHERE user_id = $1
-             AND ($2::bool IS NULL OR completed = $2)
-             AND ($3::text IS NULL OR title ILIKE $3 OR description ILIKE $3)
-             AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5::uuid))
-           ORDER BY created_at DESC, id DESC
-           LIMIT $6"#,
-        user_id,
-        filter.completed,
-        pattern,
-        after.map(|a| a.created_at),
-        after.map(|a| a.id),
-        limit + 1,
-    )
-    .fetch_all(db)
-    .await?;
+    // Two statements, not one with `$n IS NULL OR (created_at, id) < ...`: each has one generic
+    // plan (see db::pool), and a later page's cursor must be an index condition, where the walk
+    // through the user's tasks starts, not a filter applied to every task before it.
+    let mut tasks = match after {
+        None => {
+            sqlx::query_as!(
+                Task,
+                r#"SELECT id, title, description, completed, user_id, created_at, updated_at
+                   FROM tasks WHERE user_id = $1
+                     AND ($2::bool IS NULL OR completed = $2)
+                     AND ($3::text IS NULL OR title ILIKE $3 OR description ILIKE $3)
+                   ORDER BY created_at DESC, id DESC LIMIT $4"#,
+                user_id,
+                filter.completed,
+                pattern,
+                limit + 1,
+            )
+            .fetch_all(db)
+            .await?
+        }
+        Some(after) => {
+            sqlx::query_as!(
+                Task,
+                r#"SELECT id, title, description, completed, user_id, created_at, updated_at
+                   FROM tasks WHERE user_id = $1
+                     AND ($2::bool IS NULL OR completed = $2)
+                     AND ($3::text IS NULL OR title ILIKE $3 OR description ILIKE $3)
+                     AND (created_at, id) < ($4, $5)
+                   ORDER BY created_at DESC, id DESC LIMIT $6"#,
+                user_id,
+                filter.completed,
+                pattern,
+                after.created_at,
+                after.id,
+                limit + 1,
+            )
+            .fetch_all(db)
+            .await?
+        }
+    };
     let more = tasks.len() as i64 > limit;
     tasks.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(Page { tasks, more })

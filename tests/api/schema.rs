@@ -123,10 +123,11 @@ async fn deleting_a_user_deletes_their_tasks_only(pool: PgPool) {
     assert_eq!(remaining, vec![(bob,)]);
 }
 
-/// The listing query of `db::tasks::list`, as PostgreSQL plans it on the application's
-/// connections for each combination of filters: always the (user_id, created_at, id) index,
-/// bounded to that user's rows, never a sequential scan of everyone's tasks; and without text
-/// search, in index order, stopping at the page size (no sort step).
+/// The listing queries of `db::tasks::list` (the first page, and the pages after a cursor), as
+/// PostgreSQL plans them on the application's connections for each combination of filters:
+/// one generic plan per statement (planned once, not at every execution), always the
+/// (user_id, created_at, id) index, bounded to that user's rows (and, after a cursor, to the rows
+/// past it), never a sequential scan of everyone's tasks, in index order with no sort step.
 #[sqlx::test]
 async fn every_listing_filter_reads_only_that_users_rows_in_index_order(pool: PgPool) {
     // Many users with a couple of hundred tasks each: the shape the index is for. (With a
@@ -152,16 +153,16 @@ async fn every_listing_filter_reads_only_that_users_rows_in_index_order(pool: Pg
         .fetch_one(&pool)
         .await
         .unwrap();
-    let listing = "SELECT id, title, description, completed, user_id, created_at, updated_at \
+    // The two statements of db::tasks::list, word for word.
+    let columns = "SELECT id, title, description, completed, user_id, created_at, updated_at \
          FROM tasks WHERE user_id = $1 \
            AND ($2::bool IS NULL OR completed = $2) \
-           AND ($3::text IS NULL OR title ILIKE $3 OR description ILIKE $3) \
-           AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5::uuid)) \
-         ORDER BY created_at DESC, id DESC LIMIT $6";
+           AND ($3::text IS NULL OR title ILIKE $3 OR description ILIKE $3)";
+    let first = format!("{columns} ORDER BY created_at DESC, id DESC LIMIT $4");
+    let next = format!(
+        "{columns} AND (created_at, id) < ($4, $5) ORDER BY created_at DESC, id DESC LIMIT $6"
+    );
     let cursor = (chrono::Utc::now(), Uuid::max());
-    // Text searches first: their custom plans are the costly ones, and once the average custom
-    // cost exceeds the generic plan's estimate, PostgreSQL's default mode switches the prepared
-    // statement to the generic plan, for every later page too.
     let cases: [(Option<bool>, Option<&str>, bool); 6] = [
         (None, Some("%milk%"), false),
         (Some(false), Some("%task%"), false),
@@ -170,37 +171,29 @@ async fn every_listing_filter_reads_only_that_users_rows_in_index_order(pool: Pg
         (Some(true), None, false),
         (None, None, true),
     ];
-    // Through the application's own pool, with its connection settings; PostgreSQL would
-    // switch a prepared statement to a generic plan after five executions, so run each case
-    // more often than that and check the plan it settles on.
+    // Through the application's own pool, with its connection settings.
     let app_pool = taskdeck::db::pool((*pool.connect_options()).clone(), 1);
     let mut conn = app_pool.acquire().await.unwrap();
     sqlx::raw_sql(&format!(
-        "PREPARE listing (uuid, bool, text, timestamptz, uuid, bigint) AS {listing}"
+        "PREPARE first (uuid, bool, text, bigint) AS {first}; \
+         PREPARE next (uuid, bool, text, timestamptz, uuid, bigint) AS {next}"
     ))
     .execute(&mut *conn)
     .await
     .unwrap();
     let literal = |value: Option<String>| value.map_or("NULL".to_owned(), |v| format!("'{v}'"));
     for (completed, q, with_cursor) in cases {
-        let (at, id) = if with_cursor {
-            (Some(cursor.0.to_rfc3339()), Some(cursor.1.to_string()))
+        let completed_arg = completed.map_or("NULL".to_owned(), |c| c.to_string());
+        let q_arg = literal(q.map(str::to_owned));
+        let explain = if with_cursor {
+            format!(
+                "EXPLAIN EXECUTE next('{ada}', {completed_arg}, {q_arg}, '{}', '{}', 101)",
+                cursor.0.to_rfc3339(),
+                cursor.1
+            )
         } else {
-            (None, None)
+            format!("EXPLAIN EXECUTE first('{ada}', {completed_arg}, {q_arg}, 101)")
         };
-        let explain = format!(
-            "EXPLAIN EXECUTE listing('{ada}', {}, {}, {}, {}, 101)",
-            completed.map_or("NULL".to_owned(), |c| c.to_string()),
-            literal(q.map(str::to_owned)),
-            literal(at),
-            literal(id),
-        );
-        for _ in 0..6 {
-            sqlx::raw_sql(&explain[8..])
-                .execute(&mut *conn)
-                .await
-                .unwrap();
-        }
         let plan: Vec<(String,)> = sqlx::query_as(&explain)
             .fetch_all(&mut *conn)
             .await
@@ -212,19 +205,67 @@ async fn every_listing_filter_reads_only_that_users_rows_in_index_order(pool: Pg
             .join("\n");
         let case = format!("completed={completed:?} q={q:?} cursor={with_cursor}");
         assert!(plan.contains("tasks_user_created_id_idx"), "{case}\n{plan}");
-        let bounded = plan.lines().any(|line| {
-            line.contains("Index Cond: ") && line.contains(&format!("user_id = '{ada}'::uuid"))
-        });
+        // `$1`, not the value: the generic plan, made once for every execution.
+        let index_cond = plan
+            .lines()
+            .find(|line| line.contains("Index Cond: "))
+            .unwrap_or_default();
         assert!(
-            bounded,
-            "the index scan is bounded to the user: {case}\n{plan}"
+            index_cond.contains("user_id = $1"),
+            "one generic plan, bounded to the user: {case}\n{plan}"
         );
-        assert!(!plan.contains("Seq Scan"), "{case}\n{plan}");
-        // Without text search the first page is found by walking the index in order and
-        // stopping at the page size. (A rare substring has to be looked for in all of the
-        // user's rows either way; then sorting the few matches is what PostgreSQL does.)
-        if q.is_none() {
-            assert!(!plan.contains("Sort"), "{case}\n{plan}");
+        if with_cursor {
+            assert!(
+                index_cond.contains("ROW(created_at, id) < ROW($4, $5)"),
+                "a later page starts in the index at its cursor: {case}\n{plan}"
+            );
         }
+        assert!(!plan.contains("Seq Scan"), "{case}\n{plan}");
+        // Walking the index in order and stopping at the page size.
+        assert!(!plan.contains("Sort"), "{case}\n{plan}");
     }
+}
+
+/// "N tasks left" and "Clear completed (n)": the counts are read from the index alone
+/// (`completed` is included in it), without visiting the table's rows once VACUUM has marked
+/// their pages all-visible, as autovacuum does.
+#[sqlx::test]
+async fn a_users_counts_come_from_the_index_alone(pool: PgPool) {
+    sqlx::raw_sql(
+        "INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 100) g;
+         INSERT INTO tasks (user_id, title, completed)
+         SELECT u.id, 'task ' || g, g % 4 = 0 FROM users u, generate_series(1, 200) g;",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::raw_sql("VACUUM ANALYZE tasks")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let ada: Uuid = sqlx::query_scalar("SELECT id FROM users LIMIT 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let counts = taskdeck::db::tasks::counts(&pool, ada).await.unwrap();
+    assert_eq!((counts.active, counts.completed), (150, 50));
+    let app_pool = taskdeck::db::pool((*pool.connect_options()).clone(), 1);
+    let plan: Vec<(String,)> = sqlx::query_as(
+        "EXPLAIN \
+         SELECT count(*) FILTER (WHERE NOT completed), count(*) FILTER (WHERE completed) \
+         FROM tasks WHERE user_id = $1",
+    )
+    .bind(ada)
+    .fetch_all(&app_pool)
+    .await
+    .unwrap();
+    let plan = plan
+        .into_iter()
+        .map(|(line,)| line)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        plan.contains("Index Only Scan using tasks_user_created_id_idx"),
+        "{plan}"
+    );
 }
