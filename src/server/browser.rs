@@ -1,6 +1,8 @@
 //! The browser's side of authentication: a tower-sessions session (stored in PostgreSQL) holds
 //! the user's JWT; server functions verify it with the same `auth::verify` the API uses.
 
+use std::sync::Arc;
+
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -25,8 +27,15 @@ pub const HOME: &str = "/tasks";
 
 const JWT_KEY: &str = "jwt";
 const USER_KEY: &str = "user_id";
+/// When the session's lifetime last restarted (Unix seconds).
+const RENEWED_KEY: &str = "renewed_at";
+/// A session's 7 days restart with use, at most once an hour: tower-sessions writes a session
+/// (and sends its cookie again) only when it changed, and a renewal on every page view would be
+/// a database write per page.
+const RENEW_AFTER_SECS: i64 = 3600;
 
-/// Sessions expire after 7 days without use. The cookie is HttpOnly, SameSite=Lax, Path=/, and
+/// Sessions expire after 7 days without use (renewed at most hourly: see [`RENEW_AFTER_SECS`]).
+/// The cookie is HttpOnly, SameSite=Lax, Path=/, and
 /// Secure unless `COOKIE_SECURE=false` (plain http on a developer's machine).
 pub fn session_layer(state: &AppState) -> SessionManagerLayer<PgSessionStore> {
     SessionManagerLayer::new(PgSessionStore::new(state.pool.clone()))
@@ -64,12 +73,20 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// The signed-in user of one request, resolved at most once. A page render asks for it in more
+/// than one place (the page's `current_user`, then `list_tasks`), and each resolution is a
+/// database round trip. Provided fresh for every page render and server-function call (see
+/// `startup::router`), so it never outlives the request it was resolved for.
+#[derive(Clone, Default)]
+pub struct SignedIn(Arc<tokio::sync::OnceCell<Option<AuthUser>>>);
+
 /// What a server function needs: the application state, the request's headers, its session.
 pub struct Request {
     pub state: AppState,
     pub headers: HeaderMap,
     pub session: Session,
     pub client_ip: Option<std::net::IpAddr>,
+    signed_in: SignedIn,
 }
 
 impl Request {
@@ -87,6 +104,8 @@ impl Request {
             headers: parts.headers,
             session,
             client_ip,
+            // Absent only outside the routes that provide it (the 404 fallback): resolve afresh.
+            signed_in: use_context::<SignedIn>().unwrap_or_default(),
         })
     }
 
@@ -122,7 +141,30 @@ impl Request {
             .insert(USER_KEY, user_id)
             .await
             .map_err(internal)?;
+        self.session
+            .insert(RENEWED_KEY, chrono::Utc::now().timestamp())
+            .await
+            .map_err(internal)?;
         self.session.insert(JWT_KEY, token).await.map_err(internal)
+    }
+
+    /// Restarts the session's 7 days when the last restart is an hour old or more: the change
+    /// makes tower-sessions save it with a fresh expiry and send the cookie again.
+    async fn renew_if_due(&self) -> Result<(), AppError> {
+        let now = chrono::Utc::now().timestamp();
+        let renewed = self
+            .session
+            .get::<i64>(RENEWED_KEY)
+            .await
+            .map_err(internal)?
+            .unwrap_or(0);
+        if now.saturating_sub(renewed) >= RENEW_AFTER_SECS {
+            self.session
+                .insert(RENEWED_KEY, now)
+                .await
+                .map_err(internal)?;
+        }
+        Ok(())
     }
 
     /// Deletes the session server-side: the cookie is worthless from now on.
@@ -130,9 +172,18 @@ impl Request {
         self.session.flush().await.map_err(internal)
     }
 
-    /// The signed-in user, by verifying the session's JWT with the API's own verifier. When the
-    /// JWT has expired but the session lives on, a fresh JWT is issued into the session.
+    /// The signed-in user (resolved once per request; see [`SignedIn`]).
     pub async fn user(&self) -> Result<Option<AuthUser>, AppError> {
+        self.signed_in
+            .0
+            .get_or_try_init(|| self.resolve_user())
+            .await
+            .cloned()
+    }
+
+    /// Verifies the session's JWT with the API's own verifier. When the JWT has expired but the
+    /// session lives on, a fresh JWT is issued into the session.
+    async fn resolve_user(&self) -> Result<Option<AuthUser>, AppError> {
         let Some(token) = self
             .session
             .get::<String>(JWT_KEY)
@@ -143,7 +194,10 @@ impl Request {
         };
         match auth::verify(&self.state.keys, &token) {
             Ok(claims) => match auth::resolve_user(&self.state, claims).await {
-                Ok(user) => Ok(Some(user)),
+                Ok(user) => {
+                    self.renew_if_due().await?;
+                    Ok(Some(user))
+                }
                 Err(ApiError::InvalidToken) => Ok(None),
                 Err(err) => Err(err.into()),
             },
@@ -182,6 +236,22 @@ impl Request {
             leptos_axum::redirect(&safe_next(back));
         }
     }
+}
+
+/// Renders at most [`MAX_CONCURRENT_RENDERS`](super::state::MAX_CONCURRENT_RENDERS) pages at
+/// once (see [`AppState::renders`]). Server functions are not held back: a sign-in waits for
+/// argon2, and must not keep pages waiting.
+pub async fn limit_renders(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    if request.uri().path().starts_with("/rpc/") {
+        return next.run(request).await;
+    }
+    // The semaphore is never closed, so acquiring only fails if it were; render anyway then.
+    let _permit = state.renders.acquire().await.ok();
+    next.run(request).await
 }
 
 /// Gives a failed server-function call the status its error deserves: server_fn answers every

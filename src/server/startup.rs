@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::{middleware, Router};
 use leptos::config::LeptosOptions;
+use leptos::context::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -14,7 +15,7 @@ use tokio::sync::Notify;
 
 use super::config::Config;
 use super::state::AppState;
-use super::{assets, auth, browser, health, rest, security, telemetry};
+use super::{assets, browser, health, rest, security, telemetry};
 use crate::app::{shell, App};
 use crate::db;
 
@@ -25,8 +26,6 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 pub enum StartupError {
     #[error(transparent)]
     Database(#[from] db::StartupError),
-    #[error("{0}")]
-    Internal(String),
     #[error("cannot listen on {addr} (set LEPTOS_SITE_ADDR to another address): {source}")]
     Bind {
         addr: SocketAddr,
@@ -52,10 +51,6 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
-        // The dummy password hash costs one argon2 run: pay it now, not on a first login.
-        tokio::task::spawn_blocking(auth::warm_up)
-            .await
-            .map_err(|err| StartupError::Internal(err.to_string()))?;
         let state = AppState::new(pool.clone(), config, leptos_options);
         tokio::spawn(maintenance(pool.clone()));
         Ok(Self {
@@ -114,14 +109,28 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
-    let assets = assets::router(&state.leptos_options);
-    rest::mount(Router::new().merge(health::router()), &state.config)
-        .merge(assets)
-        // Also registers every server function, under its own /rpc prefix.
-        .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
+    // Pages and server functions: the only routes with a browser session. The API (bearer
+    // tokens), the probes and the bundle never read a cookie, so they skip the cookie parsing
+    // and session bookkeeping every request here pays.
+    let web = Router::new()
+        // Also registers every server function, under its own /rpc prefix. Each page render and
+        // each call gets a fresh once-per-request cache of its signed-in user.
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            || provide_context(browser::SignedIn::default()),
+            move || shell(leptos_options.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(browser::server_fn_error_status))
         .layer(browser::session_layer(&state))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            browser::limit_renders,
+        ));
+    rest::mount(Router::new().merge(health::router()), &state.config)
+        .merge(assets::router(&state.leptos_options))
+        .merge(web)
         .layer(middleware::from_fn(security::headers))
         .layer(middleware::from_fn(telemetry::log_requests))
         .with_state(state)
