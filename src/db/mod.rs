@@ -64,16 +64,15 @@ pub fn pool(options: PgConnectOptions, max_connections: u32) -> PgPool {
         })
         .after_connect(|conn, _| {
             Box::pin(async move {
-                // sqlx prepares every statement once per connection. By default PostgreSQL
-                // still plans each execution anew while a parameter-specific plan looks cheaper
-                // than the generic one, and for the task listing that planning took longer than
-                // running it (0.09 ms against 0.06 ms, measured). Every statement of this
-                // application finds its rows through an index whose conditions do not depend on
-                // the parameters' values (the listing has one statement for a first page and
-                // one for the pages after a cursor, so neither hides its index condition behind
-                // `$n IS NULL OR ...`), so one generic plan per statement is the right plan;
-                // tests/api/schema.rs checks the listing's.
-                sqlx::Executor::execute(&mut *conn, "SET plan_cache_mode = force_generic_plan")
+                // sqlx prepares every statement, and after five executions PostgreSQL may switch
+                // to a generic plan that ignores the parameters' values. For the task listing's
+                // optional filters (`$2 IS NULL OR ...`) that plan can read and sort all of a
+                // user's tasks (after a cursor too) instead of walking the index and stopping at
+                // the page size. Planning each execution costs tens of microseconds (0.09 ms for
+                // the listing, measured; forcing generic plans was tried, and
+                // tests/api/schema.rs caught the sort); the generic plan costs a sort of up to
+                // 10,000 rows per page.
+                sqlx::Executor::execute(&mut *conn, "SET plan_cache_mode = force_custom_plan")
                     .await
                     .map(|_| ())
             })

@@ -125,9 +125,9 @@ pub async fn list(
     limit: i64,
 ) -> Result<Page, sqlx::Error> {
     let pattern = filter.q.as_deref().map(like_pattern);
-    // Two statements, not one with `$n IS NULL OR (created_at, id) < ...`: each has one generic
-    // plan (see db::pool), and a later page's cursor must be an index condition, where the walk
-    // through the user's tasks starts, not a filter applied to every task before it.
+    // Two statements, not one with `$n IS NULL OR (created_at, id) < ...`: a later page's cursor
+    // is then always an index condition, where the walk through the user's tasks starts, not a
+    // filter applied to every task before it.
     let mut tasks = match after {
         None => {
             sqlx::query_as!(

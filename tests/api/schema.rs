@@ -125,9 +125,9 @@ async fn deleting_a_user_deletes_their_tasks_only(pool: PgPool) {
 
 /// The listing queries of `db::tasks::list` (the first page, and the pages after a cursor), as
 /// PostgreSQL plans them on the application's connections for each combination of filters:
-/// one generic plan per statement (planned once, not at every execution), always the
-/// (user_id, created_at, id) index, bounded to that user's rows (and, after a cursor, to the rows
-/// past it), never a sequential scan of everyone's tasks, in index order with no sort step.
+/// always the (user_id, created_at, id) index, bounded to that user's rows (and, after a cursor, to the rows
+/// past it), never a sequential scan of everyone's tasks, and without text search in index order
+/// with no sort step.
 #[sqlx::test]
 async fn every_listing_filter_reads_only_that_users_rows_in_index_order(pool: PgPool) {
     // Many users with a couple of hundred tasks each: the shape the index is for. (With a
@@ -194,6 +194,15 @@ async fn every_listing_filter_reads_only_that_users_rows_in_index_order(pool: Pg
         } else {
             format!("EXPLAIN EXECUTE first('{ada}', {completed_arg}, {q_arg}, 101)")
         };
+        let case = format!("completed={completed:?} q={q:?} cursor={with_cursor}");
+        // A plan for these values (the connection forces custom plans: see db::pool), also after
+        // more than the five executions at which PostgreSQL would consider a generic plan.
+        for _ in 0..6 {
+            sqlx::raw_sql(&explain[8..])
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
         let plan: Vec<(String,)> = sqlx::query_as(&explain)
             .fetch_all(&mut *conn)
             .await
@@ -203,26 +212,28 @@ async fn every_listing_filter_reads_only_that_users_rows_in_index_order(pool: Pg
             .map(|(line,)| line)
             .collect::<Vec<_>>()
             .join("\n");
-        let case = format!("completed={completed:?} q={q:?} cursor={with_cursor}");
         assert!(plan.contains("tasks_user_created_id_idx"), "{case}\n{plan}");
-        // `$1`, not the value: the generic plan, made once for every execution.
         let index_cond = plan
             .lines()
             .find(|line| line.contains("Index Cond: "))
             .unwrap_or_default();
         assert!(
-            index_cond.contains("user_id = $1"),
-            "one generic plan, bounded to the user: {case}\n{plan}"
+            index_cond.contains(&format!("user_id = '{ada}'::uuid")),
+            "bounded to the user: {case}\n{plan}"
         );
         if with_cursor {
             assert!(
-                index_cond.contains("ROW(created_at, id) < ROW($4, $5)"),
+                index_cond.contains("ROW(created_at, id) < ROW("),
                 "a later page starts in the index at its cursor: {case}\n{plan}"
             );
         }
         assert!(!plan.contains("Seq Scan"), "{case}\n{plan}");
-        // Walking the index in order and stopping at the page size.
-        assert!(!plan.contains("Sort"), "{case}\n{plan}");
+        // Without text search, walking the index in order and stopping at the page size. (A
+        // rare substring has to be looked for in all of the user's rows either way; then sorting
+        // the few matches is what PostgreSQL may do.)
+        if q.is_none() {
+            assert!(!plan.contains("Sort"), "{case}\n{plan}");
+        }
     }
 }
 
