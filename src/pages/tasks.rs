@@ -79,8 +79,13 @@ pub fn TasksPage() -> impl IntoView {
     };
     view! {
         <Title text="Tasks · Taskdeck"/>
+        // The page's content as one `Suspend`, not a closure making one: the server renders a
+        // closure child of `Suspense` twice, and each run built the whole task manager again,
+        // with its own load of the list (two more statements and twice the rendering per page).
+        // The signed-in user does not change while the page is open, so nothing here needs to
+        // re-run.
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match user.await {
                     Ok(Some(user)) => view! {
                         <section class="tasks-page">
