@@ -127,7 +127,8 @@ pub async fn list(
     let pattern = filter.q.as_deref().map(like_pattern);
     // Two statements, not one with `$n IS NULL OR (created_at, id) < ...`: a later page's cursor
     // is then always an index condition, where the walk through the user's tasks starts, not a
-    // filter applied to every task before it.
+    // filter applied to every task before it. (They repeat their columns and filters because
+    // sqlx's checked macros take only literal SQL.)
     let mut tasks = match after {
         None => {
             sqlx::query_as!(

@@ -25,6 +25,9 @@ pub const SESSION_COOKIE: &str = "taskdeck_session";
 /// Where a signed-in user lands when no (acceptable) `next` was given.
 pub const HOME: &str = "/tasks";
 
+/// Where the server functions live (their `#[server(prefix = "/rpc")]`): not pages.
+const SERVER_FN_PATHS: &str = "/rpc/";
+
 const JWT_KEY: &str = "jwt";
 const USER_KEY: &str = "user_id";
 /// When the session's lifetime last restarted (Unix seconds).
@@ -35,8 +38,8 @@ const RENEWED_KEY: &str = "renewed_at";
 const RENEW_AFTER_SECS: i64 = 3600;
 
 /// Sessions expire after 7 days without use (renewed at most hourly: see [`RENEW_AFTER_SECS`]).
-/// The cookie is HttpOnly, SameSite=Lax, Path=/, and
-/// Secure unless `COOKIE_SECURE=false` (plain http on a developer's machine).
+/// The cookie is HttpOnly, SameSite=Lax, Path=/, and Secure unless `COOKIE_SECURE=false` (plain
+/// http on a developer's machine).
 pub fn session_layer(state: &AppState) -> SessionManagerLayer<PgSessionStore> {
     SessionManagerLayer::new(PgSessionStore::new(state.pool.clone()))
         .with_name(SESSION_COOKIE)
@@ -246,7 +249,9 @@ pub async fn limit_renders(
     request: axum::extract::Request,
     next: Next,
 ) -> Response {
-    if request.uri().path().starts_with("/rpc/") {
+    // Pages and server functions share one router (leptos_axum registers both), so the
+    // distinction is made here.
+    if request.uri().path().starts_with(SERVER_FN_PATHS) {
         return next.run(request).await;
     }
     // The semaphore is never closed, so acquiring only fails if it were; render anyway then.
@@ -259,7 +264,7 @@ pub async fn limit_renders(
 /// stays 500); a plain form post is untouched, since its answer is already the redirect that
 /// carries the error back to the form. Done here, once, so no server function can forget it.
 pub async fn server_fn_error_status(request: axum::extract::Request, next: Next) -> Response {
-    let is_server_fn = request.uri().path().starts_with("/rpc/");
+    let is_server_fn = request.uri().path().starts_with(SERVER_FN_PATHS);
     let response = next.run(request).await;
     let is_json = response
         .headers()

@@ -123,22 +123,40 @@ async fn deleting_a_user_deletes_their_tasks_only(pool: PgPool) {
     assert_eq!(remaining, vec![(bob,)]);
 }
 
-/// The listing queries of `db::tasks::list` (the first page, and the pages after a cursor), as
-/// PostgreSQL plans them on the application's connections for each combination of filters:
-/// always the (user_id, created_at, id) index, bounded to that user's rows (and, after a cursor, to the rows
-/// past it), never a sequential scan of everyone's tasks, and without text search in index order
-/// with no sort step.
-#[sqlx::test]
-async fn every_listing_filter_reads_only_that_users_rows_in_index_order(pool: PgPool) {
-    // Many users with a couple of hundred tasks each: the shape the index is for. (With a
-    // handful of rows a sequential scan is cheaper, and the planner rightly picks it.)
+/// Many users with a couple of hundred tasks each (a quarter of them completed): the shape the
+/// listing index is for. (With a handful of rows a sequential scan is cheaper, and the planner
+/// rightly picks it.)
+async fn seed_users_with_tasks(pool: &PgPool) {
     sqlx::raw_sql(
         "INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 100) g;
          INSERT INTO tasks (user_id, title, description, completed, created_at)
          SELECT u.id, 'task ' || g, CASE WHEN g % 3 = 0 THEN 'note' END, g % 4 = 0,
                 now() - g * interval '1 minute'
-         FROM users u, generate_series(1, 200) g;
-         INSERT INTO users (email) VALUES ('heavy@example.com');
+         FROM users u, generate_series(1, 200) g;",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+/// EXPLAIN's rows as one text.
+fn plan_text(rows: Vec<(String,)>) -> String {
+    rows.into_iter()
+        .map(|(line,)| line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The listing queries of `db::tasks::list` (the first page, and the pages after a cursor), as
+/// PostgreSQL plans them on the application's connections for each combination of filters:
+/// always the (user_id, created_at, id) index, bounded to that user's rows (and, after a
+/// cursor, to the rows past it), never a sequential scan of everyone's tasks, and without text
+/// search in index order with no sort step.
+#[sqlx::test]
+async fn every_listing_filter_reads_only_that_users_rows_in_index_order(pool: PgPool) {
+    seed_users_with_tasks(&pool).await;
+    sqlx::raw_sql(
+        "INSERT INTO users (email) VALUES ('heavy@example.com');
          INSERT INTO tasks (user_id, title, description, completed, created_at)
          SELECT u.id, 'task ' || g, CASE WHEN g % 3 = 0 THEN 'note' END, g % 4 = 0,
                 now() - g * interval '1 minute'
@@ -203,15 +221,12 @@ async fn every_listing_filter_reads_only_that_users_rows_in_index_order(pool: Pg
                 .await
                 .unwrap();
         }
-        let plan: Vec<(String,)> = sqlx::query_as(&explain)
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap();
-        let plan = plan
-            .into_iter()
-            .map(|(line,)| line)
-            .collect::<Vec<_>>()
-            .join("\n");
+        let plan = plan_text(
+            sqlx::query_as(&explain)
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap(),
+        );
         assert!(plan.contains("tasks_user_created_id_idx"), "{case}\n{plan}");
         let index_cond = plan
             .lines()
@@ -242,14 +257,7 @@ async fn every_listing_filter_reads_only_that_users_rows_in_index_order(pool: Pg
 /// their pages all-visible, as autovacuum does.
 #[sqlx::test]
 async fn a_users_counts_come_from_the_index_alone(pool: PgPool) {
-    sqlx::raw_sql(
-        "INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 100) g;
-         INSERT INTO tasks (user_id, title, completed)
-         SELECT u.id, 'task ' || g, g % 4 = 0 FROM users u, generate_series(1, 200) g;",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
+    seed_users_with_tasks(&pool).await;
     sqlx::raw_sql("VACUUM ANALYZE tasks")
         .execute(&pool)
         .await
@@ -261,20 +269,17 @@ async fn a_users_counts_come_from_the_index_alone(pool: PgPool) {
     let counts = taskdeck::db::tasks::counts(&pool, ada).await.unwrap();
     assert_eq!((counts.active, counts.completed), (150, 50));
     let app_pool = taskdeck::db::pool((*pool.connect_options()).clone(), 1);
-    let plan: Vec<(String,)> = sqlx::query_as(
-        "EXPLAIN \
-         SELECT count(*) FILTER (WHERE NOT completed), count(*) FILTER (WHERE completed) \
-         FROM tasks WHERE user_id = $1",
-    )
-    .bind(ada)
-    .fetch_all(&app_pool)
-    .await
-    .unwrap();
-    let plan = plan
-        .into_iter()
-        .map(|(line,)| line)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let plan = plan_text(
+        sqlx::query_as(
+            "EXPLAIN \
+             SELECT count(*) FILTER (WHERE NOT completed), count(*) FILTER (WHERE completed) \
+             FROM tasks WHERE user_id = $1",
+        )
+        .bind(ada)
+        .fetch_all(&app_pool)
+        .await
+        .unwrap(),
+    );
     assert!(
         plan.contains("Index Only Scan using tasks_user_created_id_idx"),
         "{plan}"
