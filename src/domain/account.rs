@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::input::{Field, Fields};
 use super::{Email, FieldError, Password};
 
 /// A user as the API shows it: never with a password hash.
@@ -26,16 +27,24 @@ pub struct AuthResponse {
     pub expires_in: u64,
 }
 
-/// Register and login bodies as they arrive: plain strings, validated by [`Credentials::parse`].
-#[derive(Debug, Clone, Deserialize)]
+/// Register and login bodies as they arrive, member by member (see [`Field`]).
+#[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CredentialsInput {
     /// A plausible address; compared case-insensitively and stored lower-cased.
-    #[cfg_attr(feature = "ssr", schema(format = "email", max_length = 254))]
-    pub email: String,
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(value_type = String, required = true, format = "email", max_length = 254)
+    )]
+    pub email: Field<String>,
     /// 8 to 128 characters.
-    #[cfg_attr(feature = "ssr", schema(min_length = 8, max_length = 128))]
-    pub password: String,
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(value_type = String, required = true, min_length = 8, max_length = 128)
+    )]
+    pub password: Field<String>,
 }
 
 /// An email and password that passed validation.
@@ -46,23 +55,45 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// Validates both fields, reporting every invalid one.
+    /// Validates both fields of a form, reporting every invalid one.
     pub fn parse(email: &str, password: String) -> Result<Self, Vec<FieldError>> {
-        let email = Email::parse(email);
-        let password = Password::parse(password);
-        match (email, password) {
-            (Ok(email), Ok(password)) => Ok(Self { email, password }),
-            (email, password) => {
-                let mut errors = Vec::new();
-                if let Err(err) = email {
-                    errors.push(FieldError::new("email", err.to_string()));
-                }
-                if let Err(err) = password {
-                    errors.push(FieldError::new("password", err.to_string()));
-                }
-                Err(errors)
-            }
-        }
+        let mut fields = Fields::default();
+        let email = fields.check("email", Email::parse(email));
+        let password = fields.check("password", Password::parse(password));
+        fields.finish(|| {
+            Some(Self {
+                email: email?,
+                password: password?,
+            })
+        })
+    }
+}
+
+impl TryFrom<CredentialsInput> for Credentials {
+    type Error = Vec<FieldError>;
+
+    fn try_from(input: CredentialsInput) -> Result<Self, Self::Error> {
+        let mut fields = Fields::default();
+        let email = fields.check(
+            "email",
+            input
+                .email
+                .required()
+                .and_then(|email| Email::parse(&email).map_err(|err| err.to_string())),
+        );
+        let password = fields.check(
+            "password",
+            input
+                .password
+                .required()
+                .and_then(|password| Password::parse(password).map_err(|err| err.to_string())),
+        );
+        fields.finish(|| {
+            Some(Self {
+                email: email?,
+                password: password?,
+            })
+        })
     }
 }
 
@@ -78,5 +109,13 @@ mod tests {
         let errors = Credentials::parse("a@example.com", "short".into()).unwrap_err();
         assert_eq!(errors[0].field, "password");
         assert!(Credentials::parse("A@Example.com", "long enough".into()).is_ok());
+    }
+
+    #[test]
+    fn an_empty_body_names_both_fields() {
+        let input: CredentialsInput = serde_json::from_str("{}").unwrap();
+        let errors = Credentials::try_from(input).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["email", "password"]);
     }
 }

@@ -1,26 +1,26 @@
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
 /// An email address that is plausible enough to send to: trimmed, lower-cased, with one `@`
 /// between a local part and a dotted domain, no white space or control characters, and within
 /// RFC 5321's length limits. Stored lower-cased, so comparisons are case-insensitive.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum EmailError {
     #[error("must not be empty")]
     Empty,
-    #[error("must be at most 254 characters")]
+    #[error("must be at most {max} characters", max = Email::MAX_CHARS)]
     TooLong,
     #[error("must be an email address like name@example.com")]
     Implausible,
 }
 
 impl Email {
+    /// RFC 5321's limit on a forward path.
     pub const MAX_CHARS: usize = 254;
+    /// RFC 5321's limit on the local part.
+    pub const MAX_LOCAL_CHARS: usize = 64;
 
     pub fn parse(input: &str) -> Result<Self, EmailError> {
         let email = input.trim().to_lowercase();
@@ -32,7 +32,7 @@ impl Email {
         }
         let (local, domain) = email.rsplit_once('@').ok_or(EmailError::Implausible)?;
         let plausible = !local.is_empty()
-            && local.chars().count() <= 64
+            && local.chars().count() <= Self::MAX_LOCAL_CHARS
             && !local.contains('@')
             && domain.contains('.')
             && domain.split('.').all(|label| {
@@ -47,21 +47,6 @@ impl Email {
         } else {
             Err(EmailError::Implausible)
         }
-    }
-}
-
-impl TryFrom<String> for Email {
-    type Error = EmailError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl<'de> Deserialize<'de> for Email {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(deserializer)?;
-        Self::parse(&raw).map_err(serde::de::Error::custom)
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod account;
 mod email;
+pub mod input;
 mod listing;
 mod password;
 mod problem;
@@ -11,21 +12,44 @@ pub mod timestamp;
 
 pub use account::{AuthResponse, Credentials, CredentialsInput, User};
 pub use email::{Email, EmailError};
-pub use listing::{matches_search, TaskFilter, TaskPage, MAX_SEARCH_CHARS};
+pub use listing::{
+    matches_search, Cursor, ListQuery, ParamError, TaskFilter, TaskPage, DEFAULT_LIMIT, MAX_LIMIT,
+    MAX_SEARCH_CHARS,
+};
 pub use password::{Password, PasswordError};
 pub use problem::{FieldError, Problem};
-pub use task::{Description, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput, Title};
+pub use task::{
+    Description, DescriptionError, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput, Title,
+    TitleError,
+};
 
-/// Percent-encodes everything but RFC 3986's unreserved characters and `/`, for a value in a
-/// URL's query string.
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// What a query-string value keeps as it is: RFC 3986's unreserved characters, and `/` (so that a
+/// `next=/tasks` stays readable). Everything else is percent-encoded.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
+/// Percent-encodes a value for a URL's query string (not `form_urlencoded`: that would turn `/`
+/// into `%2F` and spaces into `+`, changing every link the pages already hand out).
 pub fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
+    utf8_percent_encode(value, QUERY_VALUE).to_string()
+}
+
+/// `name=value&...`, each value encoded with [`encode_query_value`] (names are plain ASCII).
+pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut query = String::new();
+    for (name, value) in pairs {
+        if !query.is_empty() {
+            query.push('&');
         }
+        query.push_str(name);
+        query.push('=');
+        query.push_str(&encode_query_value(value));
     }
-    out
+    query
 }

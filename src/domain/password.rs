@@ -8,9 +8,9 @@ pub struct Password(String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordError {
-    #[error("must be at least 8 characters")]
+    #[error("must be at least {min} characters", min = Password::MIN_CHARS)]
     TooShort,
-    #[error("must be at most 128 characters")]
+    #[error("must be at most {max} characters", max = Password::MAX_CHARS)]
     TooLong,
 }
 
@@ -32,14 +32,6 @@ impl Password {
     /// The password itself, for hashing or verifying only.
     pub fn expose(&self) -> &str {
         &self.0
-    }
-}
-
-impl TryFrom<String> for Password {
-    type Error = PasswordError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(value)
     }
 }
 

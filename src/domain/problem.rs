@@ -1,3 +1,7 @@
+//! Problem documents. Our own five-field type rather than a crate's (http-api-problem): it is
+//! shared with the WASM client, which must not pull in a server-side crate, and it carries the
+//! `errors` extension member API.md defines.
+
 use serde::{Deserialize, Serialize};
 
 /// An RFC 9457 problem document: the body of every error the JSON API returns.

@@ -2,9 +2,10 @@
 //! the browser.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::input::{Field, Fields};
 use super::FieldError;
 
 /// A task as the API returns it.
@@ -27,21 +28,31 @@ pub struct Task {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A title: trimmed, then 1 to 255 characters (code points), no NUL.
+/// A title: trimmed, then 1 to [`Title::MAX_CHARS`] characters (code points), no NUL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Title(String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TitleError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be at most {max} characters", max = Title::MAX_CHARS)]
+    TooLong,
+    #[error("must not contain NUL characters")]
+    Nul,
+}
 
 impl Title {
     pub const MAX_CHARS: usize = 255;
 
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, TitleError> {
         let title = input.trim();
         if title.is_empty() {
-            Err("must not be empty".into())
+            Err(TitleError::Empty)
         } else if title.chars().count() > Self::MAX_CHARS {
-            Err(format!("must be at most {} characters", Self::MAX_CHARS))
+            Err(TitleError::TooLong)
         } else if title.contains('\0') {
-            Err("must not contain NUL characters".into())
+            Err(TitleError::Nul)
         } else {
             Ok(Self(title.to_owned()))
         }
@@ -54,21 +65,27 @@ impl AsRef<str> for Title {
     }
 }
 
-/// A description: up to 10,000 characters, no NUL; empty or blank means none.
+/// A description: up to [`Description::MAX_CHARS`] characters, no NUL; empty or blank means none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Description(Option<String>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DescriptionError {
+    #[error("must be at most {max} characters", max = Description::MAX_CHARS)]
+    TooLong,
+    #[error("must not contain NUL characters")]
+    Nul,
+}
 
 impl Description {
     pub const MAX_CHARS: usize = 10_000;
 
-    pub fn parse(input: Option<&str>) -> Result<Self, String> {
+    pub fn parse(input: Option<&str>) -> Result<Self, DescriptionError> {
         match input {
             None => Ok(Self(None)),
             Some(text) if text.trim().is_empty() => Ok(Self(None)),
-            Some(text) if text.chars().count() > Self::MAX_CHARS => {
-                Err(format!("must be at most {} characters", Self::MAX_CHARS))
-            }
-            Some(text) if text.contains('\0') => Err("must not contain NUL characters".into()),
+            Some(text) if text.chars().count() > Self::MAX_CHARS => Err(DescriptionError::TooLong),
+            Some(text) if text.contains('\0') => Err(DescriptionError::Nul),
             Some(text) => Ok(Self(Some(text.to_owned()))),
         }
     }
@@ -78,23 +95,26 @@ impl Description {
     }
 }
 
-/// The body of a create or a full replacement (PUT): a missing description is none, a missing
-/// `completed` is false. Other members (`id`, `user_id`, timestamps) are ignored.
-#[derive(Debug, Clone, Deserialize)]
+/// The body of a create or a full replacement (PUT): a missing (or null) description is none, a
+/// missing `completed` is false. Other members (`id`, `user_id`, timestamps) are ignored. Each
+/// member is read on its own (see [`Field`]), so every bad one is reported.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TaskInput {
     /// Trimmed, then 1 to 255 characters, no NUL.
+    #[serde(default)]
     #[cfg_attr(
         feature = "ssr",
-        schema(min_length = 1, max_length = 255, pattern = r"\S")
+        schema(value_type = String, required = true, min_length = 1, max_length = 255, pattern = r"\S")
     )]
-    pub title: String,
+    pub title: Field<String>,
     /// Up to 10,000 characters; empty or blank is stored as null.
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(max_length = 10_000))]
-    pub description: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, max_length = 10_000))]
+    pub description: Field<String>,
     #[serde(default)]
-    pub completed: bool,
+    #[cfg_attr(feature = "ssr", schema(value_type = bool, default = false))]
+    pub completed: Field<bool>,
 }
 
 /// A validated [`TaskInput`].
@@ -105,47 +125,66 @@ pub struct NewTask {
     pub completed: bool,
 }
 
+impl NewTask {
+    /// A new task from a form's text (the web app's add form, in the browser and on the server).
+    pub fn parse(
+        title: &str,
+        description: Option<&str>,
+        completed: bool,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut fields = Fields::default();
+        let title = fields.check("title", Title::parse(title));
+        let description = fields.check("description", Description::parse(description));
+        fields.finish(|| {
+            Some(Self {
+                title: title?,
+                description: description?,
+                completed,
+            })
+        })
+    }
+}
+
 impl TryFrom<TaskInput> for NewTask {
     type Error = Vec<FieldError>;
 
     fn try_from(input: TaskInput) -> Result<Self, Self::Error> {
-        let title = Title::parse(&input.title);
-        let description = Description::parse(input.description.as_deref());
-        match (title, description) {
-            (Ok(title), Ok(description)) => Ok(Self {
-                title,
-                description,
-                completed: input.completed,
-            }),
-            (title, description) => Err(field_errors(title.err(), description.err())),
-        }
+        let mut fields = Fields::default();
+        let title = fields.check("title", input.title.required().and_then(parse_title));
+        let description = fields.check(
+            "description",
+            input.description.or_null().and_then(parse_description),
+        );
+        let completed = fields.check("completed", input.completed.optional());
+        fields.finish(|| {
+            Some(Self {
+                title: title?,
+                description: description?,
+                completed: completed?.unwrap_or(false),
+            })
+        })
     }
 }
 
-/// The body of a partial update (PATCH): any subset; `"description": null` clears it.
+/// The body of a partial update (PATCH): any subset; only `description` may be `null` (which
+/// clears it).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TaskPatchInput {
-    /// Trimmed, then 1 to 255 characters, no NUL; absent or null leaves the title as it is.
+    /// Trimmed, then 1 to 255 characters, no NUL; absent leaves the title as it is.
     #[serde(default)]
     #[cfg_attr(
         feature = "ssr",
-        schema(min_length = 1, max_length = 255, pattern = r"\S")
+        schema(value_type = String, min_length = 1, max_length = 255, pattern = r"\S")
     )]
-    pub title: Option<String>,
+    pub title: Field<String>,
     /// Absent: unchanged. `null`: cleared. A string: replaced.
-    #[serde(default, deserialize_with = "present")]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, max_length = 10_000))]
-    pub description: Option<Option<String>>,
     #[serde(default)]
-    pub completed: Option<bool>,
-}
-
-/// A present member, even `null`, becomes `Some`; an absent one stays `None` (the default).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<T>, D::Error> {
-    T::deserialize(deserializer).map(Some)
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, max_length = 10_000))]
+    pub description: Field<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = bool))]
+    pub completed: Field<bool>,
 }
 
 /// A validated [`TaskPatchInput`].
@@ -156,36 +195,56 @@ pub struct TaskPatch {
     pub completed: Option<bool>,
 }
 
+impl TaskPatch {
+    /// A change of title and description from a form's text (the web app's edit form).
+    pub fn parse(title: &str, description: Option<&str>) -> Result<Self, Vec<FieldError>> {
+        let NewTask {
+            title, description, ..
+        } = NewTask::parse(title, description, false)?;
+        Ok(Self {
+            title: Some(title),
+            description: Some(description),
+            completed: None,
+        })
+    }
+}
+
 impl TryFrom<TaskPatchInput> for TaskPatch {
     type Error = Vec<FieldError>;
 
     fn try_from(input: TaskPatchInput) -> Result<Self, Self::Error> {
-        let title = input.title.as_deref().map(Title::parse).transpose();
-        let description = input
-            .description
-            .as_ref()
-            .map(|d| Description::parse(d.as_deref()))
-            .transpose();
-        match (title, description) {
-            (Ok(title), Ok(description)) => Ok(Self {
-                title,
-                description,
-                completed: input.completed,
-            }),
-            (title, description) => Err(field_errors(title.err(), description.err())),
-        }
+        let mut fields = Fields::default();
+        let title = fields.check(
+            "title",
+            input
+                .title
+                .optional()
+                .and_then(|title| title.map(parse_title).transpose()),
+        );
+        let description = fields.check(
+            "description",
+            input
+                .description
+                .change()
+                .and_then(|change| change.map(parse_description).transpose()),
+        );
+        let completed = fields.check("completed", input.completed.optional());
+        fields.finish(|| {
+            Some(Self {
+                title: title?,
+                description: description?,
+                completed: completed?,
+            })
+        })
     }
 }
 
-fn field_errors(title: Option<String>, description: Option<String>) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if let Some(message) = title {
-        errors.push(FieldError::new("title", message));
-    }
-    if let Some(message) = description {
-        errors.push(FieldError::new("description", message));
-    }
-    errors
+fn parse_title(title: String) -> Result<Title, String> {
+    Title::parse(&title).map_err(|err| err.to_string())
+}
+
+fn parse_description(description: Option<String>) -> Result<Description, String> {
+    Description::parse(description.as_deref()).map_err(|err| err.to_string())
 }
 
 #[cfg(test)]
@@ -219,22 +278,43 @@ mod tests {
     #[test]
     fn every_invalid_field_is_reported() {
         let input = TaskInput {
-            title: " ".into(),
-            description: Some("x".repeat(10_001)),
-            completed: false,
+            title: Field::Value(" ".into()),
+            description: Field::Value("x".repeat(10_001)),
+            completed: Field::Absent,
         };
         let errors = NewTask::try_from(input).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["title", "description"]);
+        let input: TaskInput =
+            serde_json::from_str(r#"{"title": "", "description": 5, "completed": "yes"}"#).unwrap();
+        let errors = NewTask::try_from(input).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["title", "description", "completed"]);
+    }
+
+    fn patch(json: &str) -> Result<TaskPatch, Vec<FieldError>> {
+        TaskPatch::try_from(serde_json::from_str::<TaskPatchInput>(json).unwrap())
     }
 
     #[test]
     fn patch_tells_absent_from_null() {
-        let absent: TaskPatchInput = serde_json::from_str(r#"{"title": "x"}"#).unwrap();
+        let absent = patch(r#"{"title": "x"}"#).unwrap();
         assert_eq!(absent.description, None);
-        let null: TaskPatchInput = serde_json::from_str(r#"{"description": null}"#).unwrap();
-        assert_eq!(null.description, Some(None));
-        let set: TaskPatchInput = serde_json::from_str(r#"{"description": "d"}"#).unwrap();
-        assert_eq!(set.description, Some(Some("d".into())));
+        let null = patch(r#"{"description": null}"#).unwrap();
+        assert_eq!(null.description, Some(Description(None)));
+        let set = patch(r#"{"description": "d"}"#).unwrap();
+        assert_eq!(set.description, Some(Description(Some("d".into()))));
+    }
+
+    #[test]
+    fn only_the_description_may_be_null() {
+        for (json, field) in [
+            (r#"{"title": null}"#, "title"),
+            (r#"{"completed": null}"#, "completed"),
+        ] {
+            let errors = patch(json).unwrap_err();
+            assert_eq!(errors.len(), 1, "{json}");
+            assert_eq!(errors[0].field, field, "{json}");
+        }
     }
 }
