@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use super::FieldMessage;
+
 /// A labelled input with its inline error, announced to screen readers when it appears.
 #[component]
 pub fn Field(
@@ -24,17 +26,7 @@ pub fn Field(
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=move || error.get().is_some().then(|| described_by.clone())
             />
-            {move || {
-                error
-                    .get()
-                    .map(|message| {
-                        view! {
-                            <p class="field-error" id=error_id.clone() role="alert">
-                                {message}
-                            </p>
-                        }
-                    })
-            }}
+            <FieldMessage id=error_id message=error/>
         </div>
     }
 }

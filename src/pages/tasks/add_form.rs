@@ -1,0 +1,129 @@
+//! The form that adds a task.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos::task::spawn_local;
+
+use super::state::{ListState, Shared};
+use crate::components::FieldMessage;
+use crate::domain::{matches_search, NewTask};
+use crate::error::AppError;
+use crate::server_fns::tasks::{create_task, CreateTask};
+
+/// The add form: title and optional description. Checked in the browser with the same domain
+/// types as on the server before anything is sent.
+#[component]
+pub(super) fn AddTaskForm(
+    shared: Shared,
+    current: StoredValue<Option<ListState>>,
+    reload: Callback<()>,
+) -> AnyView {
+    let posted = ServerAction::<CreateTask>::new();
+    let error = RwSignal::new(None::<AppError>);
+    let pending = RwSignal::new(false);
+    let title_ref = NodeRef::<leptos::html::Input>::new();
+    let description_ref = NodeRef::<leptos::html::Textarea>::new();
+    let shown_error = Signal::derive(move || {
+        error
+            .get()
+            .or_else(|| posted.value().get().and_then(Result::err))
+    });
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let (Some(title_input), Some(description_input)) =
+            (title_ref.get_untracked(), description_ref.get_untracked())
+        else {
+            return;
+        };
+        let title = title_input.value();
+        let description = description_input.value();
+        posted.value().set(None);
+        if let Err(errors) = NewTask::parse(&title, Some(&description), false) {
+            error.set(Some(AppError::Validation(errors)));
+            let _ = title_input.focus();
+            return;
+        }
+        error.set(None);
+        pending.set(true);
+        // Cleared at once, so the next task can be typed while this one is saved; put back if
+        // the server refuses it (unless something new was typed meanwhile).
+        title_input.set_value("");
+        description_input.set_value("");
+        spawn_local(async move {
+            let result = create_task(title.clone(), Some(description.clone())).await;
+            if result.is_err() && title_input.value().is_empty() {
+                title_input.set_value(&title);
+                description_input.set_value(&description);
+            }
+            match result {
+                Ok(task) => match current.get_value() {
+                    Some(state) => {
+                        state.active.update(|n| *n += 1);
+                        let q = state.q.get_untracked();
+                        if state.filter.get_untracked().shows(&task) && matches_search(&task, &q) {
+                            state.tasks.update(|tasks| tasks.insert(0, task));
+                        }
+                    }
+                    // Added before the list arrived (right after a client-side navigation): a
+                    // load already in flight may not hold it, so load again.
+                    None => reload.run(()),
+                },
+                Err(AppError::Validation(errors)) => error.set(Some(AppError::Validation(errors))),
+                Err(err) => shared.on_error.run(err),
+            }
+            pending.set(false);
+        });
+    };
+
+    let title_error = Signal::derive(move || shown_error.get().and_then(|e| e.field("title")));
+    let description_error =
+        Signal::derive(move || shown_error.get().and_then(|e| e.field("description")));
+    view! {
+        <form class="add-task" method="post" action=CreateTask::url() on:submit=on_submit>
+            <div class="field">
+                <label for="new-title">"New task"</label>
+                <input
+                    id="new-title"
+                    name="title"
+                    type="text"
+                    placeholder="What needs doing?"
+                    autocomplete="off"
+                    node_ref=title_ref
+                    aria-invalid=move || title_error.get().is_some().then_some("true")
+                    aria-describedby=move || title_error.get().is_some().then_some("new-title-error")
+                />
+                <FieldMessage id="new-title-error" message=title_error/>
+            </div>
+            <div class="field">
+                <label for="new-description">"Notes " <span class="optional">"(optional)"</span></label>
+                <textarea
+                    id="new-description"
+                    name="description"
+                    rows="2"
+                    node_ref=description_ref
+                    aria-invalid=move || description_error.get().is_some().then_some("true")
+                    aria-describedby=move || description_error.get().is_some().then_some("new-description-error")
+                ></textarea>
+                <FieldMessage id="new-description-error" message=description_error/>
+            </div>
+            <button type="submit" class="primary" disabled=move || pending.get()>
+                {move || if pending.get() { "Adding…" } else { "Add task" }}
+            </button>
+        </form>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::FieldError;
+
+    #[test]
+    fn field_errors_come_from_the_domain_types() {
+        let errors = NewTask::parse(" ", None, false).unwrap_err();
+        assert_eq!(errors, vec![FieldError::new("title", "must not be empty")]);
+    }
+}

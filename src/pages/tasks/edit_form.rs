@@ -1,0 +1,142 @@
+//! The inline form that edits a task.
+
+use leptos::ev::{KeyboardEvent, MouseEvent, SubmitEvent};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos::task::spawn_local;
+
+use super::state::ListState;
+use crate::components::FieldMessage;
+use crate::domain::{NewTask, Task};
+use crate::error::AppError;
+use crate::server_fns::tasks::{update_task, UpdateTask};
+
+/// Inline edit: Enter in the title saves, Escape cancels (as does "Cancel", a link back to the
+/// list for the no-JavaScript page).
+#[component]
+pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
+    let id = task.id;
+    let posted = ServerAction::<UpdateTask>::new();
+    let error = RwSignal::new(None::<AppError>);
+    let pending = RwSignal::new(false);
+    let title_ref = NodeRef::<leptos::html::Input>::new();
+    let description_ref = NodeRef::<leptos::html::Textarea>::new();
+    let shown_error = Signal::derive(move || {
+        error.get().or_else(|| {
+            posted
+                .value()
+                .get()
+                .and_then(Result::err)
+                .filter(|_| state.editing.get_untracked() == Some(id))
+        })
+    });
+    // Focus the title when the form opens, so the keyboard can go straight on.
+    Effect::new(move |_| {
+        if let Some(input) = title_ref.get() {
+            let _ = input.focus();
+        }
+    });
+
+    let cancel = move || {
+        error.set(None);
+        posted.value().set(None);
+        state.editing.set(None);
+    };
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let (Some(title_input), Some(description_input)) =
+            (title_ref.get_untracked(), description_ref.get_untracked())
+        else {
+            return;
+        };
+        let title = title_input.value();
+        let description = description_input.value();
+        if let Err(errors) = NewTask::parse(&title, Some(&description), false) {
+            error.set(Some(AppError::Validation(errors)));
+            return;
+        }
+        error.set(None);
+        pending.set(true);
+        spawn_local(async move {
+            match update_task(id.to_string(), title, Some(description), None).await {
+                Ok(task) => {
+                    state.editing.set(None);
+                    state.replace(task);
+                }
+                Err(AppError::Validation(errors)) => error.set(Some(AppError::Validation(errors))),
+                Err(AppError::NotFound) => {
+                    state.editing.set(None);
+                    state.remove(id);
+                    state.on_error.run(AppError::NotFound);
+                }
+                Err(err) => state.on_error.run(err),
+            }
+            pending.set(false);
+        });
+    };
+    let on_keydown = move |ev: KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            cancel();
+        }
+    };
+    let title_error = Signal::derive(move || shown_error.get().and_then(|e| e.field("title")));
+    let description_error =
+        Signal::derive(move || shown_error.get().and_then(|e| e.field("description")));
+    let title_field = format!("edit-title-{id}");
+    let description_field = format!("edit-description-{id}");
+    let title_error_id = format!("edit-title-error-{id}");
+    let description_error_id = format!("edit-description-error-{id}");
+    view! {
+        <form
+            class="edit-task"
+            method="post"
+            action=UpdateTask::url()
+            on:submit=on_submit
+            on:keydown=on_keydown
+            aria-label="Edit task"
+        >
+            <input type="hidden" name="id" value=id.to_string()/>
+            <input type="hidden" name="back" value=state.back()/>
+            <div class="field">
+                <label for=title_field.clone()>"Title"</label>
+                <input
+                    id=title_field
+                    name="title"
+                    type="text"
+                    value=task.title.clone()
+                    node_ref=title_ref
+                    aria-invalid=move || title_error.get().is_some().then_some("true")
+                    aria-describedby={
+                        let id = title_error_id.clone();
+                        move || title_error.get().is_some().then(|| id.clone())
+                    }
+                />
+                <FieldMessage id=title_error_id message=title_error/>
+            </div>
+            <div class="field">
+                <label for=description_field.clone()>"Notes"</label>
+                <textarea id=description_field name="description" rows="2" node_ref=description_ref>
+                    {task.description.clone().unwrap_or_default()}
+                </textarea>
+                <FieldMessage id=description_error_id message=description_error/>
+            </div>
+            <div class="actions">
+                <button type="submit" class="primary" disabled=move || pending.get()>
+                    {move || if pending.get() { "Saving…" } else { "Save" }}
+                </button>
+                <a
+                    class="button quiet"
+                    href=state.back()
+                    on:click=move |ev: MouseEvent| {
+                        ev.prevent_default();
+                        cancel();
+                    }
+                >
+                    "Cancel"
+                </a>
+            </div>
+        </form>
+    }
+    .into_any()
+}

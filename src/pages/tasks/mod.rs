@@ -1,0 +1,69 @@
+//! `/tasks`: the task manager. Rendered on the server for the URL's filter and search, then
+//! hydrated. Every control is a real form or link, so the page works without JavaScript (each
+//! action posts and lands back on the same view); with JavaScript the same forms are handled in
+//! place: nothing reloads, and toggles show at once and roll back if the server refuses.
+
+mod add_form;
+mod edit_form;
+mod item;
+mod list;
+mod manager;
+mod state;
+mod toolbar;
+mod urls;
+mod view_controls;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_location;
+
+use crate::server_fns::auth::{current_user, Logout};
+use manager::TaskManager;
+use urls::{here, sign_in_url};
+
+/// The signed-in user's page. Without a valid session it redirects to the sign-in page while
+/// rendering on the server, so nothing of it is ever shown to a signed-out visitor.
+#[component]
+pub fn TasksPage() -> impl IntoView {
+    let user = Resource::new_blocking(|| (), |()| current_user());
+    let logout = ServerAction::<Logout>::new();
+    let location = use_location();
+    let sign_in = move || {
+        sign_in_url(&here(
+            &location.pathname.get_untracked(),
+            &location.search.get_untracked(),
+        ))
+    };
+    view! {
+        <Title text="Tasks · Taskdeck"/>
+        // The page's content as one `Suspend`, not a closure making one: the server renders a
+        // closure child of `Suspense` twice, and each run built the whole task manager again,
+        // with its own load of the list (two more statements and twice the rendering per page).
+        // The signed-in user does not change while the page is open, so nothing here needs to
+        // re-run.
+        <Suspense fallback=|| ()>
+            {Suspend::new(async move {
+                match user.await {
+                    Ok(Some(user)) => view! {
+                        <section class="tasks-page">
+                            <div class="account">
+                                <p data-testid="signed-in-as">"Signed in as " <strong>{user.email}</strong></p>
+                                <ActionForm action=logout>
+                                    <button type="submit" class="quiet" disabled=move || logout.pending().get()>
+                                        {move || if logout.pending().get() { "Signing out…" } else { "Sign out" }}
+                                    </button>
+                                </ActionForm>
+                            </div>
+                            <h1>"Your tasks"</h1>
+                            <TaskManager/>
+                        </section>
+                    }
+                    .into_any(),
+                    Ok(None) => view! { <Redirect path=sign_in()/> }.into_any(),
+                    Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
