@@ -1,8 +1,9 @@
 //! Taskdeck: one crate, two targets.
 //!
-//! `app`, `pages` and `domain` compile for both the server and the browser (WASM). Everything
-//! that only the server may run sits behind the two `ssr`-gated modules below, so the rest of the
-//! crate never needs a `cfg` of its own.
+//! `app`, `pages`, `components`, `domain`, `error` and `server_fns` compile for both the server
+//! and the browser (WASM). What only the server may run sits in the two `ssr`-gated modules below
+//! (`db`, `server`); elsewhere `ssr` appears only where one item has a server half: the OpenAPI
+//! derives on `domain` types (`cfg_attr`) and the server-side bodies of `server_fns`.
 
 pub mod app;
 pub mod components;

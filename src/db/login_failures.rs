@@ -1,4 +1,8 @@
 //! Failed sign-ins, counted per email and per client address over a sliding window.
+//!
+//! Hand-written rather than a rate-limiting layer (tower_governor and the like): those count in
+//! one process's memory, so limits would reset at every restart and multiply with every server
+//! process; API.md's limits hold across both, so the counts live in PostgreSQL.
 
 use std::net::IpAddr;
 

@@ -41,7 +41,9 @@ pub enum StartupError {
 /// A connection idle for longer than this is pinged before a request uses it.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
-/// A pool that connects lazily. A connection that sat idle is verified before use, so
+/// A pool that connects lazily. It keeps no session state on its connections (in production they
+/// are PgBouncer's, in transaction mode): what a session would `SET` is set on the database by a
+/// migration instead. A connection that sat idle is verified before use, so
 /// connections broken by a database restart (or closed by Neon's proxy) are replaced instead of
 /// failing a request. A busy connection is not: sqlx's default pings on every checkout, which
 /// made the ping a second round trip on every request; sqlx already pings each connection as it
@@ -60,21 +62,6 @@ pub fn pool(options: PgConnectOptions, max_connections: u32) -> PgPool {
                     Connection::ping(conn).await?;
                 }
                 Ok(true)
-            })
-        })
-        .after_connect(|conn, _| {
-            Box::pin(async move {
-                // sqlx prepares every statement, and after five executions PostgreSQL may switch
-                // to a generic plan that ignores the parameters' values. For the task listing's
-                // optional filters (`$2 IS NULL OR ...`) that plan can read and sort all of a
-                // user's tasks (after a cursor too) instead of walking the index and stopping at
-                // the page size. Planning each execution costs tens of microseconds (0.09 ms for
-                // the listing, measured; forcing generic plans was tried, and
-                // tests/api/schema.rs caught the sort); the generic plan costs a sort of up to
-                // 10,000 rows per page.
-                sqlx::Executor::execute(&mut *conn, "SET plan_cache_mode = force_custom_plan")
-                    .await
-                    .map(|_| ())
             })
         })
         .connect_lazy_with(options.log_statements(tracing::log::LevelFilter::Debug))

@@ -1,20 +1,42 @@
 //! Registering and signing in, shared by both front doors: the JSON API and the browser's
-//! server functions.
+//! server functions. Errors are this service's own ([`AccountError`]); each front door maps them
+//! once (`server::error`).
 
 use std::net::IpAddr;
 
-use super::auth;
-use super::error::ApiError;
+use super::error::Internal;
 use super::state::AppState;
 use crate::db;
-use crate::db::users::UserRecord;
-use crate::domain::Credentials;
+use crate::domain::{Credentials, User};
 
-pub async fn register(state: &AppState, credentials: Credentials) -> Result<UserRecord, ApiError> {
-    let hash = auth::hash_password(credentials.password).await?;
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("this email is already registered")]
+    EmailTaken,
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("too many failed sign-in attempts")]
+    Throttled { retry_after_secs: u64 },
+    #[error(transparent)]
+    Internal(Internal),
+}
+
+impl From<sqlx::Error> for AccountError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(Box::new(err))
+    }
+}
+
+pub async fn register(state: &AppState, credentials: Credentials) -> Result<User, AccountError> {
+    let hash = state
+        .passwords
+        .hash(credentials.password)
+        .await
+        .map_err(AccountError::Internal)?;
     db::users::create(&state.pool, &credentials.email, &hash)
         .await?
-        .ok_or(ApiError::Conflict("this email is already registered"))
+        .map(User::from)
+        .ok_or(AccountError::EmailTaken)
 }
 
 /// Checks the password, with throttling: 10 failures per email or 50 per client address within
@@ -23,21 +45,26 @@ pub async fn login(
     state: &AppState,
     credentials: Credentials,
     client_ip: Option<IpAddr>,
-) -> Result<UserRecord, ApiError> {
+) -> Result<User, AccountError> {
     let email = credentials.email;
     if let Some(retry_after_secs) =
         db::login_failures::throttled_for(&state.pool, &email, client_ip).await?
     {
-        return Err(ApiError::TooManyRequests { retry_after_secs });
+        return Err(AccountError::Throttled { retry_after_secs });
     }
     let user = db::users::find_by_email(&state.pool, &email).await?;
     let hash = user.as_ref().and_then(|user| user.password_hash.clone());
     // An unknown email is verified against a dummy hash: same time, same answer.
-    if !auth::verify_password(credentials.password, hash).await? {
+    let matches = state
+        .passwords
+        .verify(credentials.password, hash)
+        .await
+        .map_err(AccountError::Internal)?;
+    if !matches {
         db::login_failures::record(&state.pool, &email, client_ip).await?;
-        return Err(ApiError::InvalidCredentials);
+        return Err(AccountError::InvalidCredentials);
     }
-    let user = user.ok_or(ApiError::InvalidCredentials)?;
+    let user = user.ok_or(AccountError::InvalidCredentials)?;
     db::login_failures::forget_email(&state.pool, &email).await?;
-    Ok(user)
+    Ok(user.into())
 }

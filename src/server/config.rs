@@ -7,6 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use secrecy::SecretString;
 use sqlx::postgres::PgConnectOptions;
 
 /// The shortest `JWT_SECRET` accepted: HS256 keys shorter than the hash output (32 bytes) weaken
@@ -38,28 +39,13 @@ pub struct DatabaseConfig {
 
 #[derive(Clone)]
 pub struct JwtConfig {
-    pub secret: Secret,
+    /// Never in `Debug` output or a log; zeroed when dropped.
+    pub secret: SecretString,
     pub issuer: String,
     /// Issuers besides our own whose tokens are accepted (a trusted "main app").
     pub accepted_issuers: Vec<String>,
     pub audience: Option<String>,
     pub ttl: Duration,
-}
-
-/// A secret that never shows up in `Debug` output or logs.
-#[derive(Clone)]
-pub struct Secret(Vec<u8>);
-
-impl Secret {
-    pub fn expose(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(..)")
-    }
 }
 
 impl fmt::Debug for Config {
@@ -164,7 +150,7 @@ impl Config {
             ));
         }
         let jwt = JwtConfig {
-            secret: Secret(secret.into_bytes()),
+            secret: SecretString::from(secret),
             accepted_issuers: parse_list(get("JWT_ACCEPTED_ISSUERS"))
                 .into_iter()
                 .filter(|accepted| *accepted != issuer)

@@ -1,10 +1,19 @@
-//! The JSON API's one error type. Every variant has a status, and every response is an RFC 9457
-//! problem document; internal causes go to the log, never to the client.
+//! The error vocabulary, mapped once per front door: the services' errors ([`AuthError`],
+//! [`AccountError`], [`NotFound`]) become [`ApiError`] (RFC 9457 problem documents, for the JSON
+//! API) and [`AppError`] (typed server-function errors, for the web app) here and nowhere else.
+//! Internal causes go to the log (with the request's id), never to a client.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::accounts::AccountError;
+use super::auth::{Absent, AuthError, NotFound};
+use super::rest::json::MAX_BODY_BYTES;
 use crate::domain::{FieldError, Problem};
+use crate::error::AppError;
+
+/// A failure the client did not cause: logged, and answered with a bare 500.
+pub type Internal = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -32,7 +41,7 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     /// Anything the client did not cause. The cause is logged, the client sees only a 500.
     #[error("internal error: {0}")]
-    Internal(Box<dyn std::error::Error + Send + Sync>),
+    Internal(Internal),
 }
 
 impl ApiError {
@@ -63,6 +72,129 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Missing => Self::Unauthenticated,
+            AuthError::Refused => Self::InvalidToken,
+            AuthError::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<NotFound> for ApiError {
+    fn from(NotFound(what): NotFound) -> Self {
+        Self::NotFound(what)
+    }
+}
+
+impl From<Absent> for ApiError {
+    fn from(err: Absent) -> Self {
+        match err {
+            Absent::Auth(err) => err.into(),
+            Absent::NotFound(err) => err.into(),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::EmailTaken => Self::Conflict("this email is already registered"),
+            AccountError::InvalidCredentials => Self::InvalidCredentials,
+            AccountError::Throttled { retry_after_secs } => {
+                Self::TooManyRequests { retry_after_secs }
+            }
+            AccountError::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+/// Logs an internal cause for the web app, whose answer names none.
+fn internal(cause: &dyn std::fmt::Display) -> AppError {
+    tracing::error!(error = %cause, "internal error in a server function");
+    AppError::Internal
+}
+
+impl From<std::convert::Infallible> for AppError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        internal(&err)
+    }
+}
+
+impl From<AuthError> for AppError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Missing | AuthError::Refused => AppError::Unauthorized,
+            AuthError::Internal(cause) => internal(&cause),
+        }
+    }
+}
+
+impl From<NotFound> for AppError {
+    fn from(_: NotFound) -> Self {
+        AppError::NotFound
+    }
+}
+
+impl From<Absent> for AppError {
+    fn from(err: Absent) -> Self {
+        match err {
+            Absent::Auth(err) => err.into(),
+            Absent::NotFound(err) => err.into(),
+        }
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::EmailTaken => AppError::EmailTaken,
+            AccountError::InvalidCredentials => AppError::InvalidCredentials,
+            AccountError::Throttled { retry_after_secs } => {
+                AppError::TooManyAttempts { retry_after_secs }
+            }
+            AccountError::Internal(cause) => internal(&cause),
+        }
+    }
+}
+
+/// Outside a server function (an extractor's rejection on a plain axum route), an `AppError`
+/// answers as a server function's error would: its status, and its JSON encoding.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        (
+            app_error_status(&self),
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            serde_json::to_string(&self).unwrap_or_default(),
+        )
+            .into_response()
+    }
+}
+
+/// The HTTP status of a server function's error, for calls from the page's script (see
+/// `browser::middleware::server_fn_error_status`).
+pub fn app_error_status(err: &AppError) -> StatusCode {
+    match err {
+        AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::InvalidCredentials | AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+        AppError::EmailTaken => StatusCode::CONFLICT,
+        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::CrossSite => StatusCode::FORBIDDEN,
+        AppError::Network | AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -83,7 +215,10 @@ impl IntoResponse for ApiError {
             Self::BadRequest(detail) | Self::NotFound(detail) | Self::Conflict(detail) => {
                 (detail.into(), vec![])
             }
-            Self::PayloadTooLarge => ("the request body is larger than 65536 bytes".into(), vec![]),
+            Self::PayloadTooLarge => (
+                format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+                vec![],
+            ),
             Self::UnsupportedMediaType => (
                 "the request body must be JSON (Content-Type: application/json)".into(),
                 vec![],

@@ -7,15 +7,15 @@ use std::time::Duration;
 
 use axum::{middleware, Router};
 use leptos::config::LeptosOptions;
-use leptos::context::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
+use super::browser::{self, middleware as browser_layers};
 use super::config::Config;
 use super::state::AppState;
-use super::{assets, browser, health, rest, security, telemetry};
+use super::{assets, health, rest, security, telemetry};
 use crate::app::{shell, App};
 use crate::db;
 
@@ -113,27 +113,22 @@ pub fn router(state: AppState) -> Router {
     // tokens), the probes and the bundle never read a cookie, so they skip the cookie parsing
     // and session bookkeeping every request here pays.
     let web = Router::new()
-        // Also registers every server function, under its own /rpc prefix. Each page render and
-        // each call gets a fresh once-per-request cache of its signed-in user.
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            || provide_context(browser::SignedIn::default()),
-            move || shell(leptos_options.clone()),
-        )
+        // Also registers every server function, under its own /rpc prefix.
+        .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn(browser::server_fn_error_status))
-        .layer(browser::session_layer(&state))
+        .layer(middleware::from_fn(browser_layers::server_fn_error_status))
+        // Each page render and each call gets a fresh once-per-request cache of its caller.
+        .layer(middleware::from_fn(browser_layers::session_cache))
+        .layer(browser::session::session_layer(&state))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            browser::limit_renders,
+            browser_layers::limit_renders,
         ));
-    rest::mount(Router::new().merge(health::router()), &state.config)
+    let app = rest::mount(Router::new().merge(health::router()), &state.config)
         .merge(assets::router(&state.leptos_options))
         .merge(web)
-        .layer(middleware::from_fn(security::headers))
-        .layer(middleware::from_fn(telemetry::log_requests))
-        .with_state(state)
+        .layer(middleware::from_fn(security::headers));
+    telemetry::layer(app).with_state(state)
 }
 
 /// Periodic clean-up of rows that no longer mean anything: expired login failures and sessions.

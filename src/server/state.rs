@@ -4,7 +4,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
-use super::auth::Keys;
+use super::auth::{Keys, Passwords};
 use super::config::Config;
 
 /// Pages rendered at once, at most (see [`AppState::renders`]).
@@ -16,6 +16,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub config: Arc<Config>,
     pub keys: Arc<Keys>,
+    /// argon2id hashing, on threads of its own.
+    pub passwords: Passwords,
     pub leptos_options: LeptosOptions,
     /// Permits for rendering a page. A render is a millisecond or two of CPU around a few
     /// database round trips, and it builds its whole view before the first one: renders beyond
@@ -30,6 +32,7 @@ impl AppState {
         Self {
             pool,
             keys: Arc::new(Keys::new(&config.jwt)),
+            passwords: Passwords::default(),
             config: Arc::new(config),
             leptos_options,
             renders: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_RENDERS)),

@@ -1,11 +1,16 @@
-//! Logs: `tracing` to standard output, one line per request.
+//! Logs: `tracing` to standard output, one line per request, each line with its request's id.
 
 use std::io::IsTerminal;
-use std::time::Instant;
+use std::time::Duration;
 
 use axum::extract::Request;
-use axum::middleware::Next;
+use axum::http::HeaderName;
 use axum::response::Response;
+use axum::Router;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber. `RUST_LOG` sets the filter (default `info`); `LOG_FORMAT=json`
@@ -27,19 +32,56 @@ pub fn init() {
     };
 }
 
-/// One log line per request: method, path (never the query string, which may hold search text),
-/// status and latency to the response head.
-pub async fn log_requests(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
+/// The header that carries a request's id: the client's own when it sends one, a fresh UUID
+/// otherwise; returned on every response.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Request ids and one log line per request, around the whole router. Every log line written
+/// while a request is handled sits in its span, so it carries the request's method, path (never
+/// the query string, which may hold search text) and id: a logged 500 can be tied to the response
+/// the client got.
+pub fn layer<S>(router: Router<S>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    let header = HeaderName::from_static(REQUEST_ID);
+    router.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(header.clone(), MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(request_span)
+                    .on_request(())
+                    .on_response(log_response)
+                    .on_body_chunk(())
+                    .on_eos(())
+                    .on_failure(()),
+            )
+            .layer(PropagateRequestIdLayer::new(header)),
+    )
+}
+
+fn request_span(request: &Request) -> Span {
+    let id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = request.uri().path(),
+        id,
+    )
+}
+
+/// The request's line: its status and the latency to the response head.
+fn log_response(response: &Response, latency: Duration, _: &Span) {
     let status = response.status().as_u16();
-    let latency_ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0);
+    let latency_ms = format_args!("{:.3}", latency.as_secs_f64() * 1000.0);
     if response.status().is_server_error() {
-        tracing::error!(%method, path, status, %latency_ms, "request");
+        tracing::error!(status, %latency_ms, "answered");
     } else {
-        tracing::info!(%method, path, status, %latency_ms, "request");
+        tracing::info!(status, %latency_ms, "answered");
     }
-    response
 }

@@ -1,16 +1,27 @@
+//! Signing in, registering and out, and who is signed in.
+
 use leptos::prelude::*;
 
 use crate::domain::User;
 use crate::error::AppError;
 
-/// Signs in and redirects to `next` (a path on this site) or to /tasks.
+/// Signs in (throttled exactly as the API's login) and redirects to `next` (a path on this
+/// site) or to /tasks.
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::server::browser;
-    let request = browser::Request::current().await?;
-    request.check_same_origin()?;
-    let user = browser::login(&request, &email, password).await?;
-    request.sign_in_and_redirect(&user, next.as_deref()).await
+    use super::server::{extract, state};
+    use crate::domain::Credentials;
+    use crate::server::accounts;
+    use crate::server::auth::ClientIp;
+    use crate::server::browser::{BrowserSession, SameOrigin};
+
+    let state = state()?;
+    extract::<SameOrigin>(&state).await?;
+    let credentials = Credentials::parse(&email, password).map_err(AppError::Validation)?;
+    let ClientIp(client_ip) = extract(&state).await?;
+    let user = accounts::login(&state, credentials, client_ip).await?;
+    let session: BrowserSession = extract(&state).await?;
+    session.sign_in(&state, &user, next.as_deref()).await
 }
 
 /// Creates an account, signs it in, and redirects like [`login`].
@@ -20,20 +31,29 @@ pub async fn register(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::browser;
-    let request = browser::Request::current().await?;
-    request.check_same_origin()?;
-    let user = browser::register(&request, &email, password).await?;
-    request.sign_in_and_redirect(&user, next.as_deref()).await
+    use super::server::{extract, state};
+    use crate::domain::Credentials;
+    use crate::server::accounts;
+    use crate::server::browser::{BrowserSession, SameOrigin};
+
+    let state = state()?;
+    extract::<SameOrigin>(&state).await?;
+    let credentials = Credentials::parse(&email, password).map_err(AppError::Validation)?;
+    let user = accounts::register(&state, credentials).await?;
+    let session: BrowserSession = extract(&state).await?;
+    session.sign_in(&state, &user, next.as_deref()).await
 }
 
 /// Deletes the session on the server and redirects to the sign-in page.
 #[server(prefix = "/rpc", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::browser;
-    let request = browser::Request::current().await?;
-    request.check_same_origin()?;
-    request.sign_out().await?;
+    use super::server::{extract, state};
+    use crate::server::browser::{BrowserSession, SameOrigin};
+
+    let state = state()?;
+    extract::<SameOrigin>(&state).await?;
+    let session: BrowserSession = extract(&state).await?;
+    session.sign_out().await?;
     leptos_axum::redirect("/login");
     Ok(())
 }
@@ -41,7 +61,19 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in user, or `None`.
 #[server(prefix = "/rpc", endpoint = "me")]
 pub async fn current_user() -> Result<Option<User>, AppError> {
-    use crate::server::browser;
-    let request = browser::Request::current().await?;
-    Ok(request.user().await?.map(User::from))
+    use super::server::{extract, state};
+    use crate::server::auth::AuthError;
+    use crate::server::browser::BrowserSession;
+
+    let state = state()?;
+    let session: BrowserSession = extract(&state).await?;
+    let Some(caller) = session.caller(&state).await? else {
+        return Ok(None);
+    };
+    match caller.user(&state).await {
+        Ok(user) => Ok(Some(user)),
+        // The session's user no longer exists: signed out.
+        Err(AuthError::Missing | AuthError::Refused) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
 }

@@ -1,5 +1,5 @@
-//! The web app's task operations. Each one checks the session's JWT (with the API's own
-//! verification function) and calls `db::tasks`, the same queries as the JSON API.
+//! The web app's task operations. Each one resolves the session's caller (with the API's own
+//! verification and identity step) and calls `db::tasks`, the same queries as the JSON API.
 //!
 //! Called from the page's script they answer data; posted by a plain HTML form (JavaScript off)
 //! they redirect back to the page the form was on, with any error in the URL for that page to
@@ -13,70 +13,59 @@ use crate::error::AppError;
 /// Tasks per page, in the web app (the API's default is larger; a page should render fast).
 pub const PAGE_SIZE: i64 = 50;
 
+/// What a task operation names a missing task in the log (the page says it in its own words).
 #[cfg(feature = "ssr")]
-mod server {
-    use uuid::Uuid;
+const TASK: &str = "task not found";
 
-    use crate::error::AppError;
-    use crate::server::auth::AuthUser;
-    use crate::server::browser::Request;
-
-    /// The request and its signed-in user. Every state-changing call is also checked to come
-    /// from our own pages (Origin/Referer), as the session cookie alone would not prove it.
-    pub async fn signed_in(changes_state: bool) -> Result<(Request, AuthUser), AppError> {
-        let request = Request::current().await?;
-        if changes_state {
-            request.check_same_origin()?;
-        }
-        let user = request.require_user().await?;
-        Ok((request, user))
-    }
-
-    /// A task id from a form: anything that is not a UUID names no task.
-    pub fn task_id(raw: &str) -> Result<Uuid, AppError> {
-        Uuid::parse_str(raw.trim()).map_err(|_| AppError::NotFound)
-    }
+/// A task id from a form: anything that is not a UUID names no task.
+#[cfg(feature = "ssr")]
+fn task_id(raw: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(raw.trim()).map_err(|_| AppError::NotFound)
 }
 
-/// One page of the signed-in user's tasks for a filter tab and a search, with the counts.
+/// One page of the signed-in user's tasks for a filter tab and a search, with the counts. The
+/// parameters go through the API's own [`ListQuery`](crate::domain::ListQuery) rules.
 #[server(prefix = "/rpc", endpoint = "tasks/list")]
 pub async fn list_tasks(
     filter: Option<String>,
     q: Option<String>,
     cursor: Option<String>,
 ) -> Result<TaskPage, AppError> {
-    use crate::db::tasks::{self, After, Filter};
-    use crate::domain::{FieldError, TaskFilter, MAX_SEARCH_CHARS};
+    use super::server::signed_in;
+    use crate::db::tasks;
+    use crate::domain::{Cursor, ListQuery, TaskFilter};
 
-    let (request, user) = server::signed_in(false).await?;
-    let q = q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
-    if let Some(q) = &q {
-        if q.chars().count() > MAX_SEARCH_CHARS || q.contains('\0') {
-            return Err(AppError::Validation(vec![FieldError::new(
-                "q",
-                format!("Search for at most {MAX_SEARCH_CHARS} characters."),
-            )]));
-        }
-    }
-    let filter = Filter {
-        completed: TaskFilter::parse(filter.as_deref()).completed(),
-        q,
-    };
-    // A cursor from another user or an old link starts again from the newest task.
-    let after = cursor.and_then(|c| After::decode(&c, user.id));
-    let pool = &request.state.pool;
+    let (state, caller) = signed_in(false).await?;
+    let completed = TaskFilter::parse(filter.as_deref())
+        .completed()
+        .map(|c| c.to_string());
+    let limit = PAGE_SIZE.to_string();
+    let params = [
+        ("completed", completed.as_deref()),
+        // The search box's text, as typed: surrounding white space finds nothing more.
+        ("q", q.as_deref().map(str::trim)),
+        ("limit", Some(limit.as_str())),
+        ("cursor", cursor.as_deref()),
+    ];
+    let query = ListQuery::parse(
+        params.into_iter().filter_map(|(name, v)| Some((name, v?))),
+        caller.id,
+    )
+    .map_err(AppError::Validation)?;
+    let pool = &state.pool;
     let (page, counts) = tokio::try_join!(
-        tasks::list(pool, user.id, &filter, after, PAGE_SIZE),
-        tasks::counts(pool, user.id),
+        tasks::list(pool, caller.id, &query),
+        tasks::counts(pool, caller.id),
     )?;
+    if page.tasks.is_empty() {
+        // Nothing shown, so a deleted user's session must not pass for an empty list.
+        caller.confirm(&state).await?;
+    }
     let next = page
         .more
-        .then(|| {
-            page.tasks
-                .last()
-                .map(|last| After::task(last).encode(user.id))
-        })
-        .flatten();
+        .then(|| page.tasks.last())
+        .flatten()
+        .map(|last| Cursor::after(last).encode(caller.id));
     Ok(TaskPage {
         tasks: page.tasks,
         next,
@@ -88,17 +77,17 @@ pub async fn list_tasks(
 /// Adds a task (not yet done).
 #[server(prefix = "/rpc", endpoint = "tasks/create")]
 pub async fn create_task(title: String, description: Option<String>) -> Result<Task, AppError> {
+    use super::server::signed_in;
     use crate::db::tasks;
-    use crate::domain::{NewTask, TaskInput};
+    use crate::domain::NewTask;
+    use crate::server::auth::AuthError;
 
-    let (request, user) = server::signed_in(true).await?;
-    let task = NewTask::try_from(TaskInput {
-        title,
-        description,
-        completed: false,
-    })
-    .map_err(AppError::Validation)?;
-    Ok(tasks::create(&request.state.pool, user.id, &task).await?)
+    let (state, caller) = signed_in(true).await?;
+    let task =
+        NewTask::parse(&title, description.as_deref(), false).map_err(AppError::Validation)?;
+    Ok(tasks::create(&state.pool, caller.id, &task)
+        .await
+        .map_err(AuthError::from_write)?)
 }
 
 /// Changes a task's title and description (its state stays). `back` is where a plain form post
@@ -110,55 +99,50 @@ pub async fn update_task(
     description: Option<String>,
     back: Option<String>,
 ) -> Result<Task, AppError> {
+    use super::server::{extract, signed_in};
     use crate::db::tasks;
-    use crate::domain::{TaskPatch, TaskPatchInput};
+    use crate::domain::TaskPatch;
+    use crate::server::browser::FormPost;
 
-    let (request, user) = server::signed_in(true).await?;
-    let id = server::task_id(&id)?;
-    let patch = TaskPatch::try_from(TaskPatchInput {
-        title: Some(title),
-        description: Some(description),
-        completed: None,
-    })
-    .map_err(AppError::Validation)?;
-    let task = tasks::update(&request.state.pool, user.id, id, &patch)
+    let (state, caller) = signed_in(true).await?;
+    let id = task_id(&id)?;
+    let patch = TaskPatch::parse(&title, description.as_deref()).map_err(AppError::Validation)?;
+    let updated = tasks::update(&state.pool, caller.id, id, &patch).await?;
+    let task = caller.found(&state, updated, TASK).await?;
+    extract::<FormPost>(&state)
         .await?
-        .ok_or(AppError::NotFound)?;
-    request.redirect_form_post(back.as_deref());
+        .redirect_to(back.as_deref());
     Ok(task)
 }
 
 /// Flips a task between to do and done, atomically.
 #[server(prefix = "/rpc", endpoint = "tasks/toggle")]
 pub async fn toggle_task(id: String) -> Result<Task, AppError> {
+    use super::server::signed_in;
     use crate::db::tasks;
 
-    let (request, user) = server::signed_in(true).await?;
-    let id = server::task_id(&id)?;
-    tasks::toggle(&request.state.pool, user.id, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    let (state, caller) = signed_in(true).await?;
+    let toggled = tasks::toggle(&state.pool, caller.id, task_id(&id)?).await?;
+    Ok(caller.found(&state, toggled, TASK).await?)
 }
 
 /// Deletes a task.
 #[server(prefix = "/rpc", endpoint = "tasks/delete")]
 pub async fn delete_task(id: String) -> Result<(), AppError> {
+    use super::server::signed_in;
     use crate::db::tasks;
 
-    let (request, user) = server::signed_in(true).await?;
-    let id = server::task_id(&id)?;
-    if tasks::delete(&request.state.pool, user.id, id).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
+    let (state, caller) = signed_in(true).await?;
+    let deleted = tasks::delete(&state.pool, caller.id, task_id(&id)?).await?;
+    Ok(caller.found(&state, deleted.then_some(()), TASK).await?)
 }
 
 /// Deletes every completed task, in one statement. Returns how many went.
 #[server(prefix = "/rpc", endpoint = "tasks/clear-completed")]
 pub async fn clear_completed() -> Result<u64, AppError> {
+    use super::server::signed_in;
     use crate::db::tasks;
 
-    let (request, user) = server::signed_in(true).await?;
-    Ok(tasks::delete_completed(&request.state.pool, user.id).await?)
+    let (state, caller) = signed_in(true).await?;
+    Ok(tasks::delete_completed(&state.pool, caller.id).await?)
 }

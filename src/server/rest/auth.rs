@@ -10,7 +10,7 @@ use super::json::ApiJson;
 use super::no_store;
 use crate::domain::{AuthResponse, Credentials, CredentialsInput, User};
 use crate::server::accounts;
-use crate::server::auth::{self, AuthUser, ClientIp};
+use crate::server::auth::{jwt, Caller, ClientIp};
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
 
@@ -38,10 +38,9 @@ pub(super) async fn register(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<CredentialsInput>,
 ) -> Result<Response, ApiError> {
-    let credentials =
-        Credentials::parse(&input.email, input.password).map_err(ApiError::Validation)?;
+    let credentials = Credentials::try_from(input).map_err(ApiError::Validation)?;
     let user = accounts::register(&state, credentials).await?;
-    signed_in(&state, user.into(), StatusCode::CREATED)
+    signed_in(&state, user, StatusCode::CREATED)
 }
 
 /// Signs in with an email and password.
@@ -63,10 +62,9 @@ pub(super) async fn login(
     ClientIp(client_ip): ClientIp,
     ApiJson(input): ApiJson<CredentialsInput>,
 ) -> Result<Response, ApiError> {
-    let credentials =
-        Credentials::parse(&input.email, input.password).map_err(ApiError::Validation)?;
+    let credentials = Credentials::try_from(input).map_err(ApiError::Validation)?;
     let user = accounts::login(&state, credentials, client_ip).await?;
-    signed_in(&state, user.into(), StatusCode::OK)
+    signed_in(&state, user, StatusCode::OK)
 }
 
 /// The signed-in user.
@@ -77,12 +75,15 @@ pub(super) async fn login(
         (status = 401, response = super::openapi::Unauthorized),
     )
 )]
-pub(super) async fn me(user: AuthUser) -> Response {
-    no_store(Json(User::from(user)))
+pub(super) async fn me(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    Ok(no_store(Json(caller.user(&state).await?)))
 }
 
 fn signed_in(state: &AppState, user: User, status: StatusCode) -> Result<Response, ApiError> {
-    let access_token = auth::issue(&state.keys, user.id, &user.email)?;
+    let access_token = jwt::issue(&state.keys, user.id, &user.email).map_err(ApiError::internal)?;
     let body = AuthResponse {
         user,
         access_token,

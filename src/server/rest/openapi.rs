@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{IntoParams, Modify, OpenApi, ToResponse};
+use utoipa::{Modify, OpenApi, ToResponse};
 
 use super::{auth, tasks};
 use crate::domain::{
@@ -129,27 +129,6 @@ pub(super) async fn openapi_json() -> Response {
     }
 }
 
-/// The listing's query parameters, as documented. The handler reads the raw pairs itself so that
-/// it can report repeated and malformed parameters one field at a time (see `parse_listing`).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documentation only: never constructed
-pub struct ListParams {
-    /// Only tasks in this state.
-    completed: Option<bool>,
-    /// Only tasks whose title or description contains this text, case-insensitively; `%`, `_`
-    /// and `\` are literal.
-    #[param(max_length = 255)]
-    q: Option<String>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 500, default = 100)]
-    limit: Option<i64>,
-    /// The opaque value from the previous page's `next` link; only good for the user it was
-    /// made for.
-    #[param(pattern = "^[0-9]+_[0-9a-f]{32}_[0-9a-f]{32}$")]
-    cursor: Option<String>,
-}
-
 // The problem documents, one reusable response per status.
 
 /// Malformed JSON.
@@ -205,3 +184,58 @@ pub struct UnprocessableContent(Problem);
 )]
 #[allow(dead_code)]
 pub struct TooManyRequests(Problem);
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::domain::{
+        Description, Email, Password, Title, DEFAULT_LIMIT, MAX_LIMIT, MAX_SEARCH_CHARS,
+    };
+
+    /// utoipa's attributes take only literal numbers, so the document's bounds are written
+    /// there as literals; this holds each of them to the constant the code checks.
+    #[test]
+    fn documented_bounds_are_the_codes_constants() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("serializes");
+        let schema = |name: &str, field: &str| {
+            doc["components"]["schemas"][name]["properties"][field].clone()
+        };
+        let max = |v: Value| v["maxLength"].as_u64().map(|n| n as usize);
+        for name in ["Task", "TaskInput", "TaskPatchInput"] {
+            assert_eq!(max(schema(name, "title")), Some(Title::MAX_CHARS), "{name}");
+            assert_eq!(
+                max(schema(name, "description")),
+                Some(Description::MAX_CHARS),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            max(schema("CredentialsInput", "email")),
+            Some(Email::MAX_CHARS)
+        );
+        let password = schema("CredentialsInput", "password");
+        assert_eq!(max(password.clone()), Some(Password::MAX_CHARS));
+        assert_eq!(
+            password["minLength"].as_u64(),
+            Some(Password::MIN_CHARS as u64)
+        );
+        let params = doc["paths"]["/api/tasks"]["get"]["parameters"]
+            .as_array()
+            .expect("listing parameters")
+            .clone();
+        let param = |name: &str| {
+            params
+                .iter()
+                .find(|p| p["name"] == name)
+                .map(|p| p["schema"].clone())
+                .unwrap_or_else(|| panic!("no parameter {name}"))
+        };
+        assert_eq!(max(param("q")), Some(MAX_SEARCH_CHARS));
+        let limit = param("limit");
+        assert_eq!(limit["maximum"].as_i64(), Some(MAX_LIMIT));
+        assert_eq!(limit["minimum"].as_i64(), Some(1));
+        assert_eq!(limit["default"].as_i64(), Some(DEFAULT_LIMIT));
+    }
+}

@@ -11,16 +11,13 @@ use uuid::Uuid;
 use super::json::ApiJson;
 use super::no_store;
 use crate::db;
-use crate::db::tasks::{After, Filter};
-use crate::domain::{
-    encode_query_value, FieldError, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput,
-};
-use crate::server::auth::TaskOwner;
+use crate::domain::{FieldError, ListQuery, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput};
+use crate::server::auth::{AuthError, Caller};
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
 
-pub const DEFAULT_LIMIT: i64 = 100;
-pub const MAX_LIMIT: i64 = 500;
+/// How a missing task is named in its 404.
+const TASK: &str = "task not found";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,94 +30,15 @@ pub fn router() -> Router<AppState> {
 }
 
 /// An `{id}` that is not a UUID names no task: 404, like any other missing task.
-async fn task_id(raw: &str, user: TaskOwner, state: &AppState) -> Result<Uuid, ApiError> {
-    match Uuid::parse_str(raw) {
-        Ok(id) => Ok(id),
-        Err(_) => Err(user.not_found(state, "task not found").await),
-    }
-}
-
-/// The task, or the error for its absence (see [`TaskOwner::not_found`]).
-async fn found<T>(value: Option<T>, user: TaskOwner, state: &AppState) -> Result<T, ApiError> {
-    match value {
-        Some(value) => Ok(value),
-        None => Err(user.not_found(state, "task not found").await),
-    }
-}
-
-/// The validated listing parameters.
-struct Listing {
-    filter: Filter,
-    limit: i64,
-    limit_given: bool,
-    after: Option<After>,
-}
-
-fn invalid(field: &str, message: &str) -> ApiError {
-    ApiError::Validation(vec![FieldError::new(field, message)])
-}
-
-fn parse_listing(pairs: &[(String, String)], user_id: Uuid) -> Result<Listing, ApiError> {
-    let mut listing = Listing {
-        filter: Filter::default(),
-        limit: DEFAULT_LIMIT,
-        limit_given: false,
-        after: None,
-    };
-    let mut errors = Vec::new();
-    let mut seen = Vec::new();
-    for (name, value) in pairs {
-        if !matches!(name.as_str(), "completed" | "q" | "limit" | "cursor") {
-            continue; // unknown parameters are ignored
-        }
-        if seen.contains(name) {
-            errors.push(FieldError::new(name.clone(), "must be given at most once"));
-            continue;
-        }
-        seen.push(name.clone());
-        match name.as_str() {
-            "completed" => match value.as_str() {
-                "true" => listing.filter.completed = Some(true),
-                "false" => listing.filter.completed = Some(false),
-                _ => errors.push(FieldError::new("completed", "must be true or false")),
-            },
-            "q" if value.contains('\0') => {
-                errors.push(FieldError::new("q", "must not contain NUL characters"));
-            }
-            "q" if value.chars().count() > 255 => {
-                errors.push(FieldError::new("q", "must be at most 255 characters"));
-            }
-            "q" => listing.filter.q = (!value.is_empty()).then(|| value.clone()),
-            "limit" => match value.parse::<i64>() {
-                Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => {
-                    listing.limit = limit;
-                    listing.limit_given = true;
-                }
-                _ => errors.push(FieldError::new(
-                    "limit",
-                    format!("must be a whole number from 1 to {MAX_LIMIT}"),
-                )),
-            },
-            _ => match After::decode(value, user_id) {
-                Some(after) => listing.after = Some(after),
-                None => errors.push(FieldError::new(
-                    "cursor",
-                    "is not a cursor from this listing's next link",
-                )),
-            },
-        }
-    }
-    if errors.is_empty() {
-        Ok(listing)
-    } else {
-        Err(ApiError::Validation(errors))
-    }
+async fn task_id(raw: &str, caller: &Caller, state: &AppState) -> Result<Uuid, ApiError> {
+    let id = Uuid::parse_str(raw).ok();
+    Ok(caller.found(state, id, TASK).await?)
 }
 
 /// The user's tasks, newest first, one keyset page at a time.
 #[utoipa::path(
     get, path = "/api/tasks", tag = "tasks", security(("bearer" = [])),
-    params(super::openapi::ListParams),
+    params(ListQuery),
     responses(
         (status = 200, description = "One page of tasks, newest first", body = [Task],
             headers(("Link" = String, description = "`</api/tasks?…&cursor=…>; rel=\"next\"` while more tasks follow"))),
@@ -129,26 +47,33 @@ fn parse_listing(pairs: &[(String, String)], user_id: Uuid) -> Result<Listing, A
     )
 )]
 pub(super) async fn list(
-    user: TaskOwner,
+    caller: Caller,
     State(state): State<AppState>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(pairs) = query.map_err(|_| invalid("query", "is not a valid query string"))?;
-    let listing = parse_listing(&pairs, user.id)?;
-    let db::tasks::Page { tasks, more } = db::tasks::list(
-        &state.pool,
-        user.id,
-        &listing.filter,
-        listing.after,
-        listing.limit,
+    let Query(pairs) = query.map_err(|_| {
+        ApiError::Validation(vec![FieldError::new(
+            "query",
+            "is not a valid query string",
+        )])
+    })?;
+    let query = ListQuery::parse(
+        pairs
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+        caller.id,
     )
-    .await?;
+    .map_err(ApiError::Validation)?;
+    let db::tasks::Page { tasks, more } = db::tasks::list(&state.pool, caller.id, &query).await?;
     if tasks.is_empty() {
         // Nothing shown, so a deleted user's token must not pass for an empty list.
-        user.confirm(&state).await?;
+        caller.confirm(&state).await?;
     }
     let next = match tasks.last() {
-        Some(last) if more => Some(next_link(&listing, After::task(last), user.id)),
+        Some(last) if more => Some(format!(
+            "</api/tasks?{}>; rel=\"next\"",
+            query.next_page(last, caller.id)
+        )),
         _ => None,
     };
     let mut response = no_store(Json(tasks));
@@ -156,21 +81,6 @@ pub(super) async fn list(
         response.headers_mut().insert(header::LINK, link);
     }
     Ok(response)
-}
-
-fn next_link(listing: &Listing, after: After, user_id: Uuid) -> String {
-    let mut query = Vec::new();
-    if let Some(completed) = listing.filter.completed {
-        query.push(format!("completed={completed}"));
-    }
-    if let Some(q) = &listing.filter.q {
-        query.push(format!("q={}", encode_query_value(q)));
-    }
-    if listing.limit_given {
-        query.push(format!("limit={}", listing.limit));
-    }
-    query.push(format!("cursor={}", after.encode(user_id)));
-    format!("</api/tasks?{}>; rel=\"next\"", query.join("&"))
 }
 
 /// Creates a task.
@@ -188,14 +98,14 @@ fn next_link(listing: &Listing, after: After, user_id: Uuid) -> String {
     )
 )]
 pub(super) async fn create(
-    user: TaskOwner,
+    caller: Caller,
     State(state): State<AppState>,
     ApiJson(input): ApiJson<TaskInput>,
 ) -> Result<Response, ApiError> {
     let task = NewTask::try_from(input).map_err(ApiError::Validation)?;
-    let task = db::tasks::create(&state.pool, user.id, &task)
+    let task = db::tasks::create(&state.pool, caller.id, &task)
         .await
-        .map_err(TaskOwner::write_error)?;
+        .map_err(AuthError::from_write)?;
     let location =
         HeaderValue::from_str(&format!("/api/tasks/{}", task.id)).map_err(ApiError::internal)?;
     let mut response = no_store(Json(task));
@@ -214,17 +124,13 @@ pub(super) async fn create(
     )
 )]
 pub(super) async fn get_one(
-    user: TaskOwner,
+    caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let task = found(
-        db::tasks::get(&state.pool, user.id, task_id(&id, user, &state).await?).await?,
-        user,
-        &state,
-    )
-    .await?;
-    Ok(no_store(Json(task)))
+    let id = task_id(&id, &caller, &state).await?;
+    let task = db::tasks::get(&state.pool, caller.id, id).await?;
+    Ok(no_store(Json(caller.found(&state, task, TASK).await?)))
 }
 
 /// Replaces a task: a missing `description` becomes null, a missing `completed` false.
@@ -242,20 +148,15 @@ pub(super) async fn get_one(
     )
 )]
 pub(super) async fn replace(
-    user: TaskOwner,
+    caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<TaskInput>,
 ) -> Result<Response, ApiError> {
-    let id = task_id(&id, user, &state).await?;
+    let id = task_id(&id, &caller, &state).await?;
     let task = NewTask::try_from(input).map_err(ApiError::Validation)?;
-    let task = found(
-        db::tasks::replace(&state.pool, user.id, id, &task).await?,
-        user,
-        &state,
-    )
-    .await?;
-    Ok(no_store(Json(task)))
+    let task = db::tasks::replace(&state.pool, caller.id, id, &task).await?;
+    Ok(no_store(Json(caller.found(&state, task, TASK).await?)))
 }
 
 /// Changes the given fields only; `"description": null` clears the description.
@@ -273,20 +174,15 @@ pub(super) async fn replace(
     )
 )]
 pub(super) async fn update(
-    user: TaskOwner,
+    caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<TaskPatchInput>,
 ) -> Result<Response, ApiError> {
-    let id = task_id(&id, user, &state).await?;
+    let id = task_id(&id, &caller, &state).await?;
     let patch = TaskPatch::try_from(input).map_err(ApiError::Validation)?;
-    let task = found(
-        db::tasks::update(&state.pool, user.id, id, &patch).await?,
-        user,
-        &state,
-    )
-    .await?;
-    Ok(no_store(Json(task)))
+    let task = db::tasks::update(&state.pool, caller.id, id, &patch).await?;
+    Ok(no_store(Json(caller.found(&state, task, TASK).await?)))
 }
 
 /// Flips `completed` atomically: concurrent toggles never lose an update.
@@ -299,17 +195,13 @@ pub(super) async fn update(
     )
 )]
 pub(super) async fn toggle(
-    user: TaskOwner,
+    caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let task = found(
-        db::tasks::toggle(&state.pool, user.id, task_id(&id, user, &state).await?).await?,
-        user,
-        &state,
-    )
-    .await?;
-    Ok(no_store(Json(task)))
+    let id = task_id(&id, &caller, &state).await?;
+    let task = db::tasks::toggle(&state.pool, caller.id, id).await?;
+    Ok(no_store(Json(caller.found(&state, task, TASK).await?)))
 }
 
 /// Deletes a task.
@@ -322,13 +214,12 @@ pub(super) async fn toggle(
     )
 )]
 pub(super) async fn delete(
-    user: TaskOwner,
+    caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    if db::tasks::delete(&state.pool, user.id, task_id(&id, user, &state).await?).await? {
-        Ok(no_store(StatusCode::NO_CONTENT))
-    } else {
-        Err(user.not_found(&state, "task not found").await)
-    }
+    let id = task_id(&id, &caller, &state).await?;
+    let deleted = db::tasks::delete(&state.pool, caller.id, id).await?;
+    caller.found(&state, deleted.then_some(()), TASK).await?;
+    Ok(no_store(StatusCode::NO_CONTENT))
 }

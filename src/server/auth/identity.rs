@@ -1,0 +1,146 @@
+//! Who is calling: the one step from verified claims to the user a request acts for, taken by
+//! the API's Bearer extractor and by the browser's session extractor alike.
+
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+use super::jwt::Claims;
+use crate::db;
+use crate::domain::{Email, User};
+use crate::server::error::Internal;
+use crate::server::state::AppState;
+
+/// Why a caller was not accepted. Each front door maps it once (see `server::error`).
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No credentials at all (or not of a scheme we read).
+    #[error("no credentials")]
+    Missing,
+    /// Credentials that are present but not acceptable: a bad or expired token, a token whose
+    /// user no longer exists, a foreign token for another account's email.
+    #[error("credentials refused")]
+    Refused,
+    #[error(transparent)]
+    Internal(Internal),
+}
+
+impl From<sqlx::Error> for AuthError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(Box::new(err))
+    }
+}
+
+impl AuthError {
+    /// A write for a caller whose user does not exist breaks the foreign key to `users`: that
+    /// caller is refused (see [`Caller`]); any other database error is internal.
+    pub fn from_write(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => Self::Refused,
+            _ => err.into(),
+        }
+    }
+}
+
+/// Something the caller asked for that does not exist for them (or belongs to someone else:
+/// the two are indistinguishable). Each front door maps it once.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("{0}")]
+pub struct NotFound(pub &'static str);
+
+/// Either answer to "nothing found": the caller's user is gone, or the thing is not theirs.
+#[derive(Debug, thiserror::Error)]
+pub enum Absent {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    NotFound(#[from] NotFound),
+}
+
+/// The user a request acts for.
+///
+/// For a token of our own issuer the verified `sub` is taken as it is, without asking the
+/// database, so that a task query is the request's only round trip. That stays safe because a
+/// deleted user's tasks are deleted with them (`ON DELETE CASCADE`) and a write for an unknown
+/// user breaks the foreign key ([`AuthError::from_write`]): such a token reaches nothing. Only
+/// when a query finds nothing does [`Caller::found`] ask whether the user still exists, to refuse
+/// the token (API.md: a deleted user's token is a 401) rather than answer 404. A trusted main
+/// app's token is resolved, and its user provisioned, at once.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub id: Uuid,
+    /// The user's record, read at most once per request (clones share it).
+    user: Arc<OnceCell<User>>,
+}
+
+impl Caller {
+    /// The caller that verified claims name. A token of our own issuer must name an existing
+    /// user (checked lazily, see above); a trusted main app's token provisions its user on first
+    /// use, unless that email already belongs to someone else.
+    pub async fn from_claims(state: &AppState, claims: Claims) -> Result<Self, AuthError> {
+        if claims.iss == state.keys.issuer {
+            return Ok(Self::trusted(claims.sub));
+        }
+        // A foreign token without a usable email only reaches a user it already created.
+        let user = match claims.email.as_deref().and_then(|e| Email::parse(e).ok()) {
+            Some(email) => db::users::find_or_provision(&state.pool, claims.sub, &email).await?,
+            None => db::users::find_by_id(&state.pool, claims.sub).await?,
+        };
+        user.map(|user| Self::known(user.into()))
+            .ok_or(AuthError::Refused)
+    }
+
+    /// A user id that a verified token (or a signed-in session) vouches for, not yet looked up.
+    pub fn trusted(id: Uuid) -> Self {
+        Self {
+            id,
+            user: Arc::default(),
+        }
+    }
+
+    /// A user whose record was just read.
+    pub fn known(user: User) -> Self {
+        Self {
+            id: user.id,
+            user: Arc::new(OnceCell::new_with(Some(user))),
+        }
+    }
+
+    /// The caller's user record: looked up once, unless this step already read it. A user that
+    /// no longer exists refuses the caller.
+    pub async fn user(&self, state: &AppState) -> Result<User, AuthError> {
+        self.user
+            .get_or_try_init(|| async {
+                db::users::find_by_id(&state.pool, self.id)
+                    .await?
+                    .map(User::from)
+                    .ok_or(AuthError::Refused)
+            })
+            .await
+            .cloned()
+    }
+
+    /// Confirms the caller's user exists (for an empty answer that would otherwise prove
+    /// nothing).
+    pub async fn confirm(&self, state: &AppState) -> Result<(), AuthError> {
+        self.user(state).await.map(drop)
+    }
+
+    /// `value`, or the answer to its absence: [`Absent::NotFound`] for an existing user,
+    /// [`Absent::Auth`] when the caller's user no longer exists.
+    pub async fn found<T>(
+        &self,
+        state: &AppState,
+        value: Option<T>,
+        what: &'static str,
+    ) -> Result<T, Absent> {
+        match value {
+            Some(value) => Ok(value),
+            None => {
+                self.confirm(state).await?;
+                Err(Absent::NotFound(NotFound(what)))
+            }
+        }
+    }
+}
