@@ -3,7 +3,7 @@
 
 use sqlx::PgPool;
 
-use crate::helpers::{leptos_options, TestApp};
+use crate::helpers::TestApp;
 
 /// A site root with a hashed WASM file and its brotli and gzip copies (markers, not real
 /// compressed data: what matters is which file is sent).
@@ -21,9 +21,7 @@ fn site() -> tempfile::TempDir {
 #[sqlx::test]
 async fn the_bundle_is_sent_precompressed_and_hashed_names_are_cached_for_a_year(pool: PgPool) {
     let site = site();
-    let mut options = leptos_options();
-    options.site_root = site.path().to_str().unwrap().into();
-    let app = TestApp::spawn_with(pool, options).await;
+    let app = TestApp::builder(pool).site_root(site.path()).spawn().await;
     let get = |path: &'static str, encoding: &'static str| {
         app.client
             .get(app.url(path))

@@ -4,70 +4,18 @@ use std::time::Instant;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use reqwest::StatusCode;
+use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::helpers::{assert_problem, TestApp, TEST_SECRET};
+use crate::helpers::{
+    assert_problem, claims_for, error_fields, now, row_count, token, token_for_issuer, token_with,
+    TestApp, NOT_UTF8_JSON, PASSWORD, TEST_SECRET,
+};
 
-const PASSWORD: &str = "correct horse battery";
-
-impl TestApp {
-    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn register(&self, email: &str) -> Value {
-        let response = self
-            .post_json(
-                "/api/auth/register",
-                &json!({"email": email, "password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        response.json().await.unwrap()
-    }
-
-    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post_json(
-            "/api/auth/login",
-            &json!({"email": email, "password": password}),
-        )
-        .await
-    }
-
-    pub async fn me(&self, authorization: Option<&str>) -> reqwest::Response {
-        let mut request = self.client.get(self.url("/api/auth/me"));
-        if let Some(value) = authorization {
-            request = request.header("authorization", value);
-        }
-        request.send().await.unwrap()
-    }
-}
-
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-/// A token signed with `secret` and `alg`, carrying exactly `claims`.
-fn token_with(alg: Algorithm, secret: &[u8], claims: &Value) -> String {
-    jsonwebtoken::encode(&Header::new(alg), claims, &EncodingKey::from_secret(secret)).unwrap()
-}
-
-fn token(claims: &Value) -> String {
-    token_with(Algorithm::HS256, TEST_SECRET.as_bytes(), claims)
-}
-
-fn claims_for(user_id: &str) -> Value {
-    json!({"sub": user_id, "email": "x@example.com", "iat": now(), "exp": now() + 600, "iss": "taskdeck"})
-}
+/// A server that also accepts the tokens of a trusted main app (issuer `main-app`).
+const MAIN_APP: &[(&str, &str)] = &[("JWT_ACCEPTED_ISSUERS", "main-app")];
 
 async fn assert_invalid_token(response: reqwest::Response) {
     assert_eq!(
@@ -76,6 +24,13 @@ async fn assert_invalid_token(response: reqwest::Response) {
     );
     let body = assert_problem(response, 401).await;
     assert_eq!(body["title"], "Unauthorized");
+}
+
+/// Ada's login with a wrong password: its status.
+async fn wrong_login(app: &TestApp) -> reqwest::StatusCode {
+    app.login("ada@example.com", "wrong password")
+        .await
+        .status()
 }
 
 #[sqlx::test]
@@ -140,13 +95,7 @@ async fn register_validates_every_field(pool: PgPool) {
     for (body, fields) in cases {
         let response = app.post_json("/api/auth/register", &body).await;
         let problem = assert_problem(response, 422).await;
-        let got: Vec<&str> = problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
-        assert_eq!(got, fields, "{body}");
+        assert_eq!(error_fields(&problem), fields, "{body}");
     }
     // Eight four-byte characters, and 128 characters, are both fine.
     for password in ["😀".repeat(8), "é".repeat(128)] {
@@ -158,6 +107,15 @@ async fn register_validates_every_field(pool: PgPool) {
             .await;
         assert_eq!(response.status(), 201);
     }
+}
+
+/// Every missing field is named, in the order of the body's fields, not only the first one.
+#[sqlx::test]
+async fn an_empty_register_body_names_email_then_password(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app.post_json("/api/auth/register", &json!({})).await;
+    let problem = assert_problem(response, 422).await;
+    assert_eq!(error_fields(&problem), ["email", "password"]);
 }
 
 #[sqlx::test]
@@ -214,6 +172,17 @@ async fn auth_bodies_get_the_request_hygiene_statuses(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
+}
+
+/// A body that is not UTF-8 is not JSON at all: 400, before any field is looked at (a 422 would
+/// name a missing email).
+#[sqlx::test]
+async fn a_register_body_that_is_not_utf8_is_400(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app
+        .post_json_bytes("/api/auth/register", NOT_UTF8_JSON, None)
+        .await;
+    assert_problem(response, 400).await;
 }
 
 #[sqlx::test]
@@ -299,12 +268,7 @@ async fn ten_failures_for_one_email_throttle_it_even_for_the_right_password(pool
     let app = TestApp::spawn(pool).await;
     app.register("ada@example.com").await;
     for _ in 0..10 {
-        assert_eq!(
-            app.login("ada@example.com", "wrong password")
-                .await
-                .status(),
-            401
-        );
+        assert_eq!(wrong_login(&app).await, 401);
     }
     let response = app.login("ada@example.com", PASSWORD).await;
     let retry_after: u64 = response.headers()["retry-after"]
@@ -327,12 +291,7 @@ async fn a_success_clears_earlier_failures_for_that_email(pool: PgPool) {
         app.login("ada@example.com", "wrong password").await;
     }
     assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), 200);
-    assert_eq!(
-        app.login("ada@example.com", "wrong password")
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(wrong_login(&app).await, 401);
     assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), 200);
 }
 
@@ -343,12 +302,7 @@ async fn throttling_is_shared_by_two_app_instances_on_one_database(pool: PgPool)
     first.register("ada@example.com").await;
     for i in 0..10 {
         let app = if i % 2 == 0 { &first } else { &second };
-        assert_eq!(
-            app.login("ada@example.com", "wrong password")
-                .await
-                .status(),
-            401
-        );
+        assert_eq!(wrong_login(app).await, 401);
     }
     assert_eq!(first.login("ada@example.com", PASSWORD).await.status(), 429);
     assert_eq!(
@@ -372,8 +326,10 @@ async fn fifty_failures_from_one_address_throttle_that_address(pool: PgPool) {
 
 #[sqlx::test]
 async fn forwarded_addresses_count_only_when_proxy_headers_are_trusted(pool: PgPool) {
-    let trusting =
-        TestApp::spawn_with_config(pool.clone(), &[("TRUST_PROXY_HEADERS", "true")]).await;
+    let trusting = TestApp::builder(pool.clone())
+        .config(&[("TRUST_PROXY_HEADERS", "true")])
+        .spawn()
+        .await;
     trusting.register("ada@example.com").await;
     let login_from = |app: &TestApp, ip: &str, email: String| {
         app.client
@@ -471,7 +427,7 @@ async fn tokens_in_the_query_string_are_never_read(pool: PgPool) {
 
 #[sqlx::test]
 async fn forged_and_invalid_tokens_are_refused(pool: PgPool) {
-    let app = TestApp::spawn_with_config(pool, &[("JWT_ACCEPTED_ISSUERS", "main-app")]).await;
+    let app = TestApp::builder(pool).config(MAIN_APP).spawn().await;
     let body = app.register("ada@example.com").await;
     let id = body["user"]["id"].as_str().unwrap().to_owned();
     let good = token(&claims_for(&id));
@@ -571,7 +527,10 @@ async fn forged_and_invalid_tokens_are_refused(pool: PgPool) {
 
 #[sqlx::test]
 async fn the_audience_is_required_and_checked_when_configured(pool: PgPool) {
-    let app = TestApp::spawn_with_config(pool, &[("JWT_AUDIENCE", "taskdeck-api")]).await;
+    let app = TestApp::builder(pool)
+        .config(&[("JWT_AUDIENCE", "taskdeck-api")])
+        .spawn()
+        .await;
     let body = app.register("ada@example.com").await;
     let issued = body["access_token"].as_str().unwrap();
     assert_eq!(
@@ -606,21 +565,15 @@ async fn our_own_token_for_a_deleted_user_is_refused(pool: PgPool) {
     // Nor does a token of our own issuer for a never-seen sub create anyone.
     let unknown = token_for_issuer("taskdeck", Uuid::now_v7(), "new@example.com");
     assert_invalid_token(app.me(Some(&format!("Bearer {unknown}"))).await).await;
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(count, 0);
-}
-
-fn token_for_issuer(iss: &str, sub: Uuid, email: &str) -> String {
-    token(&json!({"sub": sub, "email": email, "iat": now(), "exp": now() + 600, "iss": iss}))
+    assert_eq!(row_count(&pool, "users").await, 0);
 }
 
 #[sqlx::test]
 async fn a_main_app_token_provisions_its_user_on_first_use(pool: PgPool) {
-    let app =
-        TestApp::spawn_with_config(pool.clone(), &[("JWT_ACCEPTED_ISSUERS", "main-app")]).await;
+    let app = TestApp::builder(pool.clone())
+        .config(MAIN_APP)
+        .spawn()
+        .await;
     let sub = Uuid::now_v7();
     let foreign = token_for_issuer("main-app", sub, "Grace@Example.com");
     let response = app.me(Some(&format!("Bearer {foreign}"))).await;
@@ -653,8 +606,10 @@ async fn a_main_app_token_provisions_its_user_on_first_use(pool: PgPool) {
 
 #[sqlx::test]
 async fn concurrent_first_uses_of_a_main_app_token_create_one_user(pool: PgPool) {
-    let app =
-        TestApp::spawn_with_config(pool.clone(), &[("JWT_ACCEPTED_ISSUERS", "main-app")]).await;
+    let app = TestApp::builder(pool.clone())
+        .config(MAIN_APP)
+        .spawn()
+        .await;
     let sub = Uuid::now_v7();
     let foreign = format!(
         "Bearer {}",
@@ -672,28 +627,22 @@ async fn concurrent_first_uses_of_a_main_app_token_create_one_user(pool: PgPool)
     for request in requests {
         assert_eq!(request.await.unwrap().unwrap().status(), 200);
     }
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(count, 1);
+    assert_eq!(row_count(&pool, "users").await, 1);
 }
 
 #[sqlx::test]
 async fn a_main_app_token_never_reaches_another_users_account(pool: PgPool) {
-    let app =
-        TestApp::spawn_with_config(pool.clone(), &[("JWT_ACCEPTED_ISSUERS", "main-app")]).await;
+    let app = TestApp::builder(pool.clone())
+        .config(MAIN_APP)
+        .spawn()
+        .await;
     app.register("ada@example.com").await;
     // A new sub claiming Ada's email (in any case) is refused, and nothing is created.
     for email in ["ada@example.com", "ADA@example.com"] {
         let foreign = token_for_issuer("main-app", Uuid::now_v7(), email);
         assert_invalid_token(app.me(Some(&format!("Bearer {foreign}"))).await).await;
     }
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(count, 1);
+    assert_eq!(row_count(&pool, "users").await, 1);
     // And a foreign token without an email cannot provision anyone.
     let no_email = token(&json!({"sub": Uuid::now_v7(), "exp": now() + 600, "iss": "main-app"}));
     assert_invalid_token(app.me(Some(&format!("Bearer {no_email}"))).await).await;

@@ -1,17 +1,15 @@
 //! The browser's side of authentication, spoken as a browser without JavaScript would: form
 //! posts to the server functions, redirects, and the session cookie.
 
-use jsonwebtoken::{EncodingKey, Header};
 use reqwest::header::{
     HeaderMap, ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, REFERER, SET_COOKIE,
 };
-use reqwest::{Response, StatusCode};
-use serde_json::json;
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{json, Value};
 use sqlx::PgPool;
+use taskdeck::error::AppError;
 
-use crate::helpers::{DbProxy, TestApp, TEST_SECRET};
-
-const PASSWORD: &str = "correct horse battery";
+use crate::helpers::{assert_problem, row_count, token, ApiClient, TestApp, PASSWORD};
 
 /// A browser's form post to a server function, from a page of `origin`.
 async fn form_post(
@@ -23,6 +21,11 @@ async fn form_post(
 ) -> Response {
     let referer = format!("{origin}/login?next=/tasks");
     post_from(app, path, fields, origin, &referer, cookie).await
+}
+
+/// [`form_post`] from this site's own sign-in page, without a session.
+async fn own_form_post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
+    form_post(app, path, fields, &app.origin(), None).await
 }
 
 /// A plain HTML form post (JavaScript off) from the page `referer` of `origin`.
@@ -66,10 +69,6 @@ fn urlencode(value: &str) -> String {
         .collect()
 }
 
-fn origin(app: &TestApp) -> String {
-    format!("http://{}", app.addr)
-}
-
 /// The `taskdeck_session=…` pair from a response's Set-Cookie, with the whole header line.
 fn session_cookie(headers: &HeaderMap) -> Option<(String, String)> {
     headers.get_all(SET_COOKIE).iter().find_map(|value| {
@@ -84,25 +83,12 @@ fn location(response: &Response) -> String {
     response.headers()[LOCATION].to_str().unwrap().to_owned()
 }
 
-async fn register_api(app: &TestApp, email: &str) {
-    let response = app
-        .client
-        .post(app.url("/api/auth/register"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-}
-
 /// Signs in through the form and returns the session cookie pair.
 async fn sign_in(app: &TestApp, email: &str) -> String {
-    let response = form_post(
+    let response = own_form_post(
         app,
         "/rpc/login",
         &[("email", email), ("password", PASSWORD), ("next", "/tasks")],
-        &origin(app),
-        None,
     )
     .await;
     assert!(response.status().is_redirection(), "{}", response.status());
@@ -126,11 +112,36 @@ async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> Response {
     browse(app, path, Some(cookie)).await
 }
 
+/// A call from the hydrated page's script to a server function: a form-encoded `body`, from a
+/// page of this site, accepting JSON (no text/html), so that the answer is data, or an encoded
+/// [`AppError`] with its own status, never a redirect.
+async fn script_call(app: &TestApp, path: &str, body: &str, cookie: Option<&str>) -> Response {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header(ACCEPT, "application/json")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(ORIGIN, app.origin())
+        .body(body.to_owned());
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    request.send().await.unwrap()
+}
+
+/// The [`AppError`] a failed script call answered with (JSON-encoded: `src/error.rs`), after
+/// checking the status it came with.
+async fn app_error(response: Response, status: StatusCode) -> AppError {
+    assert_eq!(response.status(), status);
+    let body = response.text().await.unwrap();
+    serde_json::from_str(&body).unwrap_or_else(|err| panic!("not an AppError ({err}): {body}"))
+}
+
 #[sqlx::test]
 async fn signing_in_sets_a_locked_down_cookie_and_opens_tasks(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    register_api(&app, "ada@example.com").await;
-    let response = form_post(
+    app.register("ada@example.com").await;
+    let response = own_form_post(
         &app,
         "/rpc/login",
         &[
@@ -138,8 +149,6 @@ async fn signing_in_sets_a_locked_down_cookie_and_opens_tasks(pool: PgPool) {
             ("password", PASSWORD),
             ("next", "/tasks?filter=active"),
         ],
-        &origin(&app),
-        None,
     )
     .await;
     assert!(response.status().is_redirection());
@@ -169,14 +178,15 @@ async fn signing_in_sets_a_locked_down_cookie_and_opens_tasks(pool: PgPool) {
 
 #[sqlx::test]
 async fn the_cookie_is_secure_unless_disabled(pool: PgPool) {
-    let app = TestApp::spawn_with_config(pool, &[("COOKIE_SECURE", "true")]).await;
-    register_api(&app, "ada@example.com").await;
-    let response = form_post(
+    let app = TestApp::builder(pool)
+        .config(&[("COOKIE_SECURE", "true")])
+        .spawn()
+        .await;
+    app.register("ada@example.com").await;
+    let response = own_form_post(
         &app,
         "/rpc/login",
         &[("email", "ada@example.com"), ("password", PASSWORD)],
-        &origin(&app),
-        None,
     )
     .await;
     let (_, line) = session_cookie(response.headers()).expect("session cookie");
@@ -186,7 +196,7 @@ async fn the_cookie_is_secure_unless_disabled(pool: PgPool) {
 #[sqlx::test]
 async fn registering_through_the_form_signs_in(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let response = form_post(
+    let response = own_form_post(
         &app,
         "/rpc/register",
         &[
@@ -194,8 +204,6 @@ async fn registering_through_the_form_signs_in(pool: PgPool) {
             ("password", PASSWORD),
             ("next", ""),
         ],
-        &origin(&app),
-        None,
     )
     .await;
     assert!(response.status().is_redirection());
@@ -212,13 +220,13 @@ async fn registering_through_the_form_signs_in(pool: PgPool) {
 #[sqlx::test]
 async fn absolute_or_protocol_relative_next_lands_on_tasks(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    register_api(&app, "ada@example.com").await;
+    app.register("ada@example.com").await;
     for next in [
         "https://evil.example",
         "//evil.example/x",
         "/\\evil.example",
     ] {
-        let response = form_post(
+        let response = own_form_post(
             &app,
             "/rpc/login",
             &[
@@ -226,8 +234,6 @@ async fn absolute_or_protocol_relative_next_lands_on_tasks(pool: PgPool) {
                 ("password", PASSWORD),
                 ("next", next),
             ],
-            &origin(&app),
-            None,
         )
         .await;
         assert_eq!(location(&response), "/tasks", "{next}");
@@ -237,13 +243,11 @@ async fn absolute_or_protocol_relative_next_lands_on_tasks(pool: PgPool) {
 #[sqlx::test]
 async fn wrong_password_comes_back_to_the_form_with_the_error(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    register_api(&app, "ada@example.com").await;
-    let response = form_post(
+    app.register("ada@example.com").await;
+    let response = own_form_post(
         &app,
         "/rpc/login",
         &[("email", "ada@example.com"), ("password", "wrong password")],
-        &origin(&app),
-        None,
     )
     .await;
     assert!(response.status().is_redirection());
@@ -285,7 +289,7 @@ async fn tasks_without_a_session_redirects_to_sign_in_during_ssr(pool: PgPool) {
 #[sqlx::test]
 async fn cross_origin_posts_to_server_functions_are_refused(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    register_api(&app, "ada@example.com").await;
+    app.register("ada@example.com").await;
     // Signing in from another site's page: refused, no session created.
     let response = form_post(
         &app,
@@ -296,11 +300,7 @@ async fn cross_origin_posts_to_server_functions_are_refused(pool: PgPool) {
     )
     .await;
     assert!(session_cookie(response.headers()).is_none());
-    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(sessions, 0);
+    assert_eq!(row_count(&pool, "sessions").await, 0);
 
     // Signing a signed-in user out from another site's page: refused, the session lives on.
     let cookie = sign_in(&app, "ada@example.com").await;
@@ -339,16 +339,12 @@ async fn cross_origin_posts_to_server_functions_are_refused(pool: PgPool) {
 #[sqlx::test]
 async fn sign_out_deletes_the_session_so_the_old_cookie_is_worthless(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    register_api(&app, "ada@example.com").await;
+    app.register("ada@example.com").await;
     let cookie = sign_in(&app, "ada@example.com").await;
     assert_eq!(get_with_cookie(&app, "/tasks", &cookie).await.status(), 200);
-    let response = form_post(&app, "/rpc/logout", &[], &origin(&app), Some(&cookie)).await;
+    let response = form_post(&app, "/rpc/logout", &[], &app.origin(), Some(&cookie)).await;
     assert_eq!(location(&response), "/login");
-    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(sessions, 0);
+    assert_eq!(row_count(&pool, "sessions").await, 0);
     // Replayed by hand, the old cookie opens nothing.
     assert!(get_with_cookie(&app, "/tasks", &cookie)
         .await
@@ -359,7 +355,7 @@ async fn sign_out_deletes_the_session_so_the_old_cookie_is_worthless(pool: PgPoo
 #[sqlx::test]
 async fn the_session_id_changes_at_sign_in(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    register_api(&app, "ada@example.com").await;
+    app.register("ada@example.com").await;
     // An attacker plants a session id in the victim's browser before they sign in...
     let first = sign_in(&app, "ada@example.com").await;
     // ...the victim signs in with that cookie: they get a new id, and the planted one is gone.
@@ -367,7 +363,7 @@ async fn the_session_id_changes_at_sign_in(pool: PgPool) {
         &app,
         "/rpc/login",
         &[("email", "ada@example.com"), ("password", PASSWORD)],
-        &origin(&app),
+        &app.origin(),
         Some(&first),
     )
     .await;
@@ -383,19 +379,16 @@ async fn the_session_id_changes_at_sign_in(pool: PgPool) {
 #[sqlx::test]
 async fn an_expired_jwt_in_a_live_session_is_replaced(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    register_api(&app, "ada@example.com").await;
+    app.register("ada@example.com").await;
     let cookie = sign_in(&app, "ada@example.com").await;
     let user_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users")
         .fetch_one(&pool)
         .await
         .unwrap();
     let now = chrono::Utc::now().timestamp();
-    let expired = jsonwebtoken::encode(
-        &Header::default(),
+    let expired = token(
         &json!({"sub": user_id, "email": "ada@example.com", "iat": now - 7200, "exp": now - 3600, "iss": "taskdeck"}),
-        &EncodingKey::from_secret(TEST_SECRET.as_bytes()),
-    )
-    .unwrap();
+    );
     sqlx::query(
         "UPDATE sessions SET data = convert_to(jsonb_set(convert_from(data, 'UTF8')::jsonb, \
          '{jwt}', to_jsonb($1::text))::text, 'UTF8')",
@@ -419,23 +412,13 @@ async fn an_expired_jwt_in_a_live_session_is_replaced(pool: PgPool) {
 #[sqlx::test]
 async fn failed_calls_from_the_page_script_get_their_real_status(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    register_api(&app, "ada@example.com").await;
+    app.register("ada@example.com").await;
     // What the hydrated page sends: no text/html in Accept, so no redirect, but a status.
-    let call = |body: &'static str| {
-        app.client
-            .post(app.url("/rpc/login"))
-            .header(ACCEPT, "application/json")
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(ORIGIN, origin(&app))
-            .body(body)
-            .send()
-    };
-    let wrong = call("email=ada%40example.com&password=wrong+password")
-        .await
-        .unwrap();
+    let call = |body: &'static str| script_call(&app, "/rpc/login", body, None);
+    let wrong = call("email=ada%40example.com&password=wrong+password").await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert!(wrong.text().await.unwrap().contains("InvalidCredentials"));
-    let invalid = call("email=nope&password=short").await.unwrap();
+    let invalid = call("email=nope&password=short").await;
     assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = invalid.text().await.unwrap();
     assert!(
@@ -447,16 +430,7 @@ async fn failed_calls_from_the_page_script_get_their_real_status(pool: PgPool) {
 #[sqlx::test]
 async fn a_server_function_without_a_session_answers_unauthorized(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let response = app
-        .client
-        .post(app.url("/rpc/tasks/list"))
-        .header(ACCEPT, "application/json")
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(ORIGIN, origin(&app))
-        .body("")
-        .send()
-        .await
-        .unwrap();
+    let response = script_call(&app, "/rpc/tasks/list", "", None).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let body = response.text().await.unwrap();
     assert_eq!(body, r#""Unauthorized""#);
@@ -470,18 +444,9 @@ async fn a_server_function_without_a_session_answers_unauthorized(pool: PgPool) 
 #[sqlx::test]
 async fn the_tasks_page_lists_what_the_api_created(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let body = app.register("ada@example.com").await;
-    let token = body["access_token"].as_str().unwrap();
+    let ada = ApiClient::new(&app, "ada@example.com").await;
     for title in ["first <b>task</b>", "second task"] {
-        let response = app
-            .client
-            .post(app.url("/api/tasks"))
-            .bearer_auth(token)
-            .json(&json!({"title": title}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
+        ada.create(json!({"title": title})).await;
     }
     let cookie = sign_in(&app, "ada@example.com").await;
     let html = get_with_cookie(&app, "/tasks", &cookie)
@@ -495,7 +460,7 @@ async fn the_tasks_page_lists_what_the_api_created(pool: PgPool) {
         .expect("first task listed, escaped");
     assert!(second < first, "newest first");
     // Another user sees none of them.
-    register_api(&app, "bob@example.com").await;
+    app.register("bob@example.com").await;
     let bob = sign_in(&app, "bob@example.com").await;
     let html = get_with_cookie(&app, "/tasks", &bob)
         .await
@@ -508,7 +473,7 @@ async fn the_tasks_page_lists_what_the_api_created(pool: PgPool) {
 
 /// A form post from the tasks page (JavaScript off), signed in with `cookie`.
 async fn task_post(app: &TestApp, path: &str, fields: &[(&str, &str)], cookie: &str) -> Response {
-    let origin = origin(app);
+    let origin = app.origin();
     let referer = format!("{origin}/tasks?filter=active&q=milk");
     post_from(app, path, fields, &origin, &referer, Some(cookie)).await
 }
@@ -516,7 +481,7 @@ async fn task_post(app: &TestApp, path: &str, fields: &[(&str, &str)], cookie: &
 #[sqlx::test]
 async fn the_start_page_sends_signed_in_users_to_their_tasks(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    register_api(&app, "ada@example.com").await;
+    app.register("ada@example.com").await;
     let cookie = sign_in(&app, "ada@example.com").await;
     let response = browse(&app, "/", Some(&cookie)).await;
     assert_eq!(response.status(), 302);
@@ -528,7 +493,7 @@ async fn the_start_page_sends_signed_in_users_to_their_tasks(pool: PgPool) {
 #[sqlx::test]
 async fn task_forms_work_without_javascript(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    register_api(&app, "ada@example.com").await;
+    app.register("ada@example.com").await;
     let cookie = sign_in(&app, "ada@example.com").await;
 
     let response = task_post(
@@ -589,7 +554,7 @@ async fn task_forms_work_without_javascript(pool: PgPool) {
     // A blank title comes back to the page in the URL, for the form to show beside the field.
     let response = task_post(&app, "/rpc/tasks/create", &[("title", "  ")], &cookie).await;
     assert_eq!(response.status(), 302);
-    let back = location(&response).replace(&origin(&app), "");
+    let back = location(&response).replace(&app.origin(), "");
     assert!(back.contains("__err="), "{back}");
     let html = browse(&app, &back, Some(&cookie))
         .await
@@ -600,11 +565,7 @@ async fn task_forms_work_without_javascript(pool: PgPool) {
 
     let response = task_post(&app, "/rpc/tasks/clear-completed", &[], &cookie).await;
     assert_eq!(response.status(), 302);
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(left, 0);
+    assert_eq!(row_count(&pool, "tasks").await, 0);
     let response = task_post(&app, "/rpc/tasks/delete", &[("id", &id)], &cookie).await;
     assert!(
         location(&response).contains("__err="),
@@ -615,8 +576,8 @@ async fn task_forms_work_without_javascript(pool: PgPool) {
 #[sqlx::test]
 async fn task_server_functions_refuse_cross_site_posts_and_other_users_tasks(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    register_api(&app, "ada@example.com").await;
-    register_api(&app, "bob@example.com").await;
+    app.register("ada@example.com").await;
+    app.register("bob@example.com").await;
     let ada = sign_in(&app, "ada@example.com").await;
     let bob = sign_in(&app, "bob@example.com").await;
     task_post(&app, "/rpc/tasks/create", &[("title", "Ada's")], &ada).await;
@@ -647,18 +608,87 @@ async fn task_server_functions_refuse_cross_site_posts_and_other_users_tasks(poo
     assert_eq!((title.as_str(), completed), ("Ada's", false));
 }
 
+/// The page's script and the API reach the same task through the same query: the script's call
+/// adds only the session lookup (the session's JWT names the user, as a bearer token does), so a
+/// toggle from the page is two statements, and from the API one (as every common API request:
+/// tasks.rs, each_common_request_is_one_statement).
+#[sqlx::test]
+async fn a_toggle_is_two_statements_from_the_page_and_one_from_the_api(pool: PgPool) {
+    let (app, proxy) = TestApp::spawn_counting_statements(&pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    let task = ada.create(json!({"title": "flip"})).await;
+    let id = task["id"].as_str().unwrap();
+    let cookie = sign_in(&app, "ada@example.com").await;
+    for _ in 0..2 {
+        let before = proxy.statements();
+        let response = script_call(
+            &app,
+            "/rpc/tasks/toggle",
+            &format!("id={id}"),
+            Some(&cookie),
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(proxy.statements() - before, 2, "the page's toggle");
+        let toggled: Value = response.json().await.unwrap();
+        assert_eq!(toggled["completed"], true);
+
+        let before = proxy.statements();
+        let response = ada
+            .send(Method::PATCH, &format!("/api/tasks/{id}/toggle"), None)
+            .await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(proxy.statements() - before, 1, "the API's toggle");
+        let toggled: Value = response.json().await.unwrap();
+        assert_eq!(toggled["completed"], false);
+    }
+}
+
+/// The web app's listing checks its search as the API does, and says so in the API's words.
+#[sqlx::test]
+async fn a_nul_in_the_web_apps_search_is_refused_in_the_apis_words(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    let cookie = sign_in(&app, "ada@example.com").await;
+    let response = ada.send(Method::GET, "/api/tasks?q=a%00b", None).await;
+    let problem = assert_problem(response, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "q");
+    let api_message = problem["errors"][0]["message"].as_str().unwrap();
+    let response = script_call(&app, "/rpc/tasks/list", "q=a%00b", Some(&cookie)).await;
+    let error = app_error(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(error.field("q").as_deref(), Some(api_message), "{error:?}");
+}
+
+/// A cursor is made for one user: another user's listing refuses it, in the web app as in the
+/// API, instead of quietly starting again from the newest task.
+#[sqlx::test]
+async fn a_cursor_made_for_another_user_is_refused_by_the_web_app_as_by_the_api(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    let bob = ApiClient::new(&app, "bob@example.com").await;
+    for title in ["b1", "b2"] {
+        bob.create(json!({"title": title})).await;
+    }
+    let bobs_cursor = bob.next_cursor("/api/tasks?limit=1").await;
+    let listing = format!("/api/tasks?cursor={bobs_cursor}");
+    let response = ada.send(Method::GET, &listing, None).await;
+    let problem = assert_problem(response, 422).await;
+    assert_eq!(problem["errors"][0]["field"], "cursor");
+
+    let cookie = sign_in(&app, "ada@example.com").await;
+    let body = format!("cursor={bobs_cursor}");
+    let response = script_call(&app, "/rpc/tasks/list", &body, Some(&cookie)).await;
+    let error = app_error(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(error.field("cursor").is_some(), "{error:?}");
+}
+
 /// Issue 6: a signed-in `/tasks` render asks the database for the session, the user, the page of
 /// tasks and its counts: four statements, and no writes. (It was eight: the user was looked up
 /// again for the list, and the whole task manager, list and counts included, was built twice.)
 #[sqlx::test]
 async fn a_signed_in_tasks_page_is_four_statements(pool: PgPool) {
-    let proxy = DbProxy::for_pool(&pool).await;
-    let options = proxy
-        .connect_options(&pool)
-        .ssl_mode(sqlx::postgres::PgSslMode::Disable);
-    // One connection, so that no connection's set-up statement is counted against the page.
-    let app = TestApp::spawn(taskdeck::db::pool(options, 1)).await;
-    register_api(&app, "ada@example.com").await;
+    let (app, proxy) = TestApp::spawn_counting_statements(&pool).await;
+    app.register("ada@example.com").await;
     let cookie = sign_in(&app, "ada@example.com").await;
     for _ in 0..2 {
         let before = proxy.statements();
@@ -678,7 +708,7 @@ async fn a_signed_in_tasks_page_is_four_statements(pool: PgPool) {
 #[sqlx::test]
 async fn using_a_session_restarts_its_seven_days_at_most_hourly(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    register_api(&app, "ada@example.com").await;
+    app.register("ada@example.com").await;
     let cookie = sign_in(&app, "ada@example.com").await;
     let page = get_with_cookie(&app, "/tasks", &cookie).await;
     assert_eq!(page.status(), 200);

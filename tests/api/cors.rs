@@ -18,16 +18,20 @@ async fn preflight(app: &TestApp, origin: &str, method: &str, headers: &str) -> 
         .unwrap()
 }
 
+/// The origin a response allows to read it, if any.
+fn allowed_origin(response: &reqwest::Response) -> Option<&reqwest::header::HeaderValue> {
+    response.headers().get("access-control-allow-origin")
+}
+
 #[sqlx::test]
 async fn listed_origins_may_call_with_a_token_and_read_link_and_location(pool: PgPool) {
-    let app = TestApp::spawn_with_config(
-        pool,
-        &[(
+    let app = TestApp::builder(pool)
+        .config(&[(
             "CORS_ALLOWED_ORIGINS",
             "https://app.example.com, http://localhost:5173",
-        )],
-    )
-    .await;
+        )])
+        .spawn()
+        .await;
     let response = preflight(&app, ALLOWED, "POST", "authorization,content-type").await;
     assert!(response.status().is_success());
     let headers = response.headers();
@@ -65,20 +69,17 @@ async fn listed_origins_may_call_with_a_token_and_read_link_and_location(pool: P
 
 #[sqlx::test]
 async fn unlisted_origins_get_no_allow_origin(pool: PgPool) {
-    let app = TestApp::spawn_with_config(pool.clone(), &[("CORS_ALLOWED_ORIGINS", ALLOWED)]).await;
+    let app = TestApp::builder(pool.clone())
+        .config(&[("CORS_ALLOWED_ORIGINS", ALLOWED)])
+        .spawn()
+        .await;
     for origin in [
         "https://evil.example",
         "https://app.example.com.evil.example",
         "null",
     ] {
         let response = preflight(&app, origin, "GET", "authorization").await;
-        assert!(
-            response
-                .headers()
-                .get("access-control-allow-origin")
-                .is_none(),
-            "{origin}"
-        );
+        assert!(allowed_origin(&response).is_none(), "{origin}");
         let response = app
             .client
             .get(app.url("/api/tasks"))
@@ -86,19 +87,10 @@ async fn unlisted_origins_get_no_allow_origin(pool: PgPool) {
             .send()
             .await
             .unwrap();
-        assert!(
-            response
-                .headers()
-                .get("access-control-allow-origin")
-                .is_none(),
-            "{origin}"
-        );
+        assert!(allowed_origin(&response).is_none(), "{origin}");
     }
     // By default no origin at all is allowed.
     let closed = TestApp::spawn(pool).await;
     let response = preflight(&closed, ALLOWED, "GET", "authorization").await;
-    assert!(response
-        .headers()
-        .get("access-control-allow-origin")
-        .is_none());
+    assert!(allowed_origin(&response).is_none());
 }

@@ -17,3 +17,4 @@ mod schema;
 mod sessions;
 mod startup;
 mod tasks;
+mod telemetry;

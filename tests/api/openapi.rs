@@ -185,266 +185,153 @@ async fn conforms(doc: &Value, method: &str, template: &str, response: Response)
     body
 }
 
-#[sqlx::test]
-async fn responses_of_every_kind_match_their_documented_schemas(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    let doc = document(&app).await;
-    let client = &app.client;
-    let send = |method: Method, path: &str, token: Option<&str>, body: Option<Value>| {
-        let mut request = client.request(method, app.url(path));
+/// Real requests to one app, each answer checked against the document with [`conforms`].
+struct Conformance<'a> {
+    app: &'a TestApp,
+    doc: &'a Value,
+}
+
+impl Conformance<'_> {
+    /// `method path`, with a bearer `token` and a JSON `body` when given.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.app.client.request(method, self.app.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
         if let Some(body) = body {
             request = request.json(&body);
         }
-        async move { request.send().await.unwrap() }
+        request.send().await.unwrap()
+    }
+
+    /// Checks `response` as an answer of the operation `method template`; returns its body.
+    async fn conforms(&self, method: &Method, template: &str, response: Response) -> Value {
+        let method = method.as_str().to_lowercase();
+        conforms(self.doc, &method, template, response).await
+    }
+
+    /// Sends `method path` (see [`Conformance::send`]) and checks the answer as one of the
+    /// operation `method template`'s.
+    async fn check(
+        &self,
+        method: Method,
+        template: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Value {
+        let response = self.send(method.clone(), path, token, body).await;
+        self.conforms(&method, template, response).await
+    }
+}
+
+#[sqlx::test]
+async fn responses_of_every_kind_match_their_documented_schemas(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    let api = Conformance {
+        app: &app,
+        doc: &doc,
     };
     let credentials = json!({"email": "ada@example.com", "password": "correct horse"});
     let register = "/api/auth/register";
     let login = "/api/auth/login";
+    let me = "/api/auth/me";
 
-    let body = conforms(
-        &doc,
-        "post",
-        register,
-        send(Method::POST, register, None, Some(credentials.clone())).await,
-    )
-    .await;
+    let post = |template, body| api.check(Method::POST, template, template, None, Some(body));
+    let body = post(register, credentials.clone()).await;
     let token = body["access_token"].as_str().unwrap().to_owned();
     let token = Some(token.as_str());
-    conforms(
-        &doc,
-        "post",
-        register,
-        send(Method::POST, register, None, Some(credentials.clone())).await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "post",
-        register,
-        send(
-            Method::POST,
-            register,
-            None,
-            Some(json!({"email": "no", "password": "x"})),
-        )
-        .await,
-    )
-    .await;
-    let raw = |content_type: &'static str, body: String| {
-        client
+    post(register, credentials.clone()).await;
+    post(register, json!({"email": "no", "password": "x"})).await;
+    for (content_type, body) in [
+        ("application/json", "{".to_owned()),
+        ("text/plain", "{}".to_owned()),
+        ("application/json", " ".repeat(70_000)),
+    ] {
+        let response = app
+            .client
             .post(app.url(register))
             .header("content-type", content_type)
             .body(body)
             .send()
-    };
-    conforms(
-        &doc,
-        "post",
-        register,
-        raw("application/json", "{".into()).await.unwrap(),
-    )
-    .await;
-    conforms(
-        &doc,
-        "post",
-        register,
-        raw("text/plain", "{}".into()).await.unwrap(),
-    )
-    .await;
-    conforms(
-        &doc,
-        "post",
-        register,
-        raw("application/json", " ".repeat(70_000)).await.unwrap(),
-    )
-    .await;
+            .await
+            .unwrap();
+        api.conforms(&Method::POST, register, response).await;
+    }
 
-    conforms(
-        &doc,
-        "post",
-        login,
-        send(Method::POST, login, None, Some(credentials.clone())).await,
-    )
-    .await;
+    post(login, credentials.clone()).await;
     let wrong = json!({"email": "ada@example.com", "password": "wrong horse"});
     let mut last = None;
     for _ in 0..11 {
-        last = Some(send(Method::POST, login, None, Some(wrong.clone())).await);
+        last = Some(
+            api.send(Method::POST, login, None, Some(wrong.clone()))
+                .await,
+        );
         if last.as_ref().unwrap().status() == 429 {
             break;
         }
-        conforms(&doc, "post", login, last.take().unwrap()).await;
+        api.conforms(&Method::POST, login, last.take().unwrap())
+            .await;
     }
     let throttled = last.expect("the 11th failure is throttled");
     assert_eq!(throttled.status(), 429);
-    conforms(&doc, "post", login, throttled).await;
+    api.conforms(&Method::POST, login, throttled).await;
 
-    conforms(
-        &doc,
-        "get",
-        "/api/auth/me",
-        send(Method::GET, "/api/auth/me", token, None).await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "get",
-        "/api/auth/me",
-        send(Method::GET, "/api/auth/me", None, None).await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "get",
-        "/api/auth/me",
-        send(Method::GET, "/api/auth/me", Some("not.a.jwt"), None).await,
-    )
-    .await;
+    for authorization in [token, None, Some("not.a.jwt")] {
+        api.check(Method::GET, me, me, authorization, None).await;
+    }
 
     let tasks = "/api/tasks";
     let one = "/api/tasks/{id}";
-    let created = conforms(
-        &doc,
-        "post",
-        tasks,
-        send(
+    let toggle = "/api/tasks/{id}/toggle";
+    let created = api
+        .check(
             Method::POST,
+            tasks,
             tasks,
             token,
             Some(json!({"title": "Buy milk", "description": "2 l"})),
         )
-        .await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "post",
-        tasks,
-        send(
-            Method::POST,
-            tasks,
-            token,
-            Some(json!({"title": "Buy bread"})),
-        )
-        .await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "post",
-        tasks,
-        send(Method::POST, tasks, token, Some(json!({"title": " "}))).await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "post",
-        tasks,
-        send(Method::POST, tasks, None, Some(json!({"title": "x"}))).await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "get",
-        tasks,
-        send(Method::GET, "/api/tasks?limit=1", token, None).await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "get",
-        tasks,
-        send(Method::GET, "/api/tasks?limit=0", token, None).await,
-    )
-    .await;
-    let path = format!("/api/tasks/{}", created["id"].as_str().unwrap());
-    conforms(
-        &doc,
-        "get",
-        one,
-        send(Method::GET, &path, token, None).await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "get",
-        one,
-        send(Method::GET, "/api/tasks/nope", token, None).await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "put",
-        one,
-        send(
+        .await;
+    for (token, title) in [(token, "Buy bread"), (token, " "), (None, "x")] {
+        let body = Some(json!({ "title": title }));
+        api.check(Method::POST, tasks, tasks, token, body).await;
+    }
+    for query in ["?limit=1", "?limit=0"] {
+        let path = format!("{tasks}{query}");
+        api.check(Method::GET, tasks, &path, token, None).await;
+    }
+    let task = format!("/api/tasks/{}", created["id"].as_str().unwrap());
+    let toggle_task = format!("{task}/toggle");
+    let (path, toggle_path) = (task.as_str(), toggle_task.as_str());
+    let requests = [
+        (Method::GET, one, path, None),
+        (Method::GET, one, "/api/tasks/nope", None),
+        (
             Method::PUT,
-            &path,
-            token,
+            one,
+            path,
             Some(json!({"title": "Buy oat milk"})),
-        )
-        .await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "put",
-        one,
-        send(Method::PUT, &path, token, Some(json!({"completed": "yes"}))).await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "patch",
-        one,
-        send(
-            Method::PATCH,
-            &path,
-            token,
-            Some(json!({"description": null})),
-        )
-        .await,
-    )
-    .await;
-    let toggle = "/api/tasks/{id}/toggle";
-    conforms(
-        &doc,
-        "patch",
-        toggle,
-        send(Method::PATCH, &format!("{path}/toggle"), token, None).await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "delete",
-        one,
-        send(Method::DELETE, &path, token, None).await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "delete",
-        one,
-        send(Method::DELETE, &path, token, None).await,
-    )
-    .await;
-    conforms(
-        &doc,
-        "patch",
-        toggle,
-        send(Method::PATCH, &format!("{path}/toggle"), token, None).await,
-    )
-    .await;
+        ),
+        (Method::PUT, one, path, Some(json!({"completed": "yes"}))),
+        (Method::PATCH, one, path, Some(json!({"description": null}))),
+        (Method::PATCH, toggle, toggle_path, None),
+        (Method::DELETE, one, path, None),
+        (Method::DELETE, one, path, None),
+        (Method::PATCH, toggle, toggle_path, None),
+    ];
+    for (method, template, path, body) in requests {
+        api.check(method, template, path, token, body).await;
+    }
 
-    conforms(&doc, "get", "/healthz", app.get("/healthz").await).await;
-    conforms(&doc, "get", "/readyz", app.get("/readyz").await).await;
-    conforms(
-        &doc,
-        "get",
-        "/api/openapi.json",
-        app.get("/api/openapi.json").await,
-    )
-    .await;
+    for probe in ["/healthz", "/readyz", "/api/openapi.json"] {
+        api.check(Method::GET, probe, probe, None, None).await;
+    }
 }

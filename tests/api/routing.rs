@@ -1,6 +1,6 @@
 use sqlx::PgPool;
 
-use crate::helpers::{assert_problem, leptos_options, TestApp};
+use crate::helpers::{assert_problem, TestApp};
 
 #[sqlx::test]
 async fn unknown_api_paths_are_problem_documents_for_every_method(pool: PgPool) {
@@ -45,9 +45,7 @@ async fn paths_that_only_start_like_api_are_pages(pool: PgPool) {
 async fn static_files_are_served_from_the_site_root(pool: PgPool) {
     let site = tempfile::tempdir().unwrap();
     std::fs::copy("public/favicon.svg", site.path().join("favicon.svg")).unwrap();
-    let mut options = leptos_options();
-    options.site_root = site.path().to_str().unwrap().into();
-    let app = TestApp::spawn_with(pool, options).await;
+    let app = TestApp::builder(pool).site_root(site.path()).spawn().await;
     let response = app.get("/favicon.svg").await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "image/svg+xml");

@@ -6,6 +6,8 @@ use time::{Duration, OffsetDateTime};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::SessionStore;
 
+use crate::helpers::row_count;
+
 fn record(expires_in: Duration) -> Record {
     Record {
         id: Id::default(),
@@ -54,11 +56,7 @@ async fn deleted_and_expired_sessions_are_gone(pool: PgPool) {
 
     store.delete(&live.id).await.unwrap();
     assert!(store.load(&live.id).await.unwrap().is_none());
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(rows, 0);
+    assert_eq!(row_count(&pool, "sessions").await, 0);
 }
 
 #[sqlx::test]

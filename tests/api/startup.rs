@@ -4,14 +4,14 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
-use crate::helpers::{server_command, work_dir, DbProxy, ServerProcess, TEST_SECRET};
+use crate::helpers::{server_command, work_dir, DbProxy, ServerProcess, TestEnv};
 
-/// Runs the binary to completion and returns its exit code and standard error.
-async fn run_to_exit(vars: &[(&str, &str)]) -> (Option<i32>, String) {
+/// Runs the binary with `env` to completion and returns its exit code and standard error.
+async fn run_to_exit(env: &TestEnv) -> (Option<i32>, String) {
     let dir = work_dir();
     let output = tokio::time::timeout(
         Duration::from_secs(60),
-        server_command(dir.path(), vars).output(),
+        server_command(dir.path(), env).output(),
     )
     .await
     .expect("the server should give up, not hang")
@@ -44,19 +44,13 @@ fn assert_one_line_failure(code: Option<i32>, stderr: &str, expected: &[&str]) {
 
 #[tokio::test]
 async fn a_missing_jwt_secret_stops_the_server_with_one_line() {
-    let database_url = crate::helpers::master_url();
-    let (code, stderr) = run_to_exit(&[("DATABASE_URL", &database_url)]).await;
+    let (code, stderr) = run_to_exit(&TestEnv::new().unset("JWT_SECRET")).await;
     assert_one_line_failure(code, &stderr, &["JWT_SECRET", "is not set"]);
 }
 
 #[tokio::test]
 async fn a_short_jwt_secret_stops_the_server_with_one_line() {
-    let database_url = crate::helpers::master_url();
-    let (code, stderr) = run_to_exit(&[
-        ("DATABASE_URL", &database_url),
-        ("JWT_SECRET", "too-short-secret"),
-    ])
-    .await;
+    let (code, stderr) = run_to_exit(&TestEnv::new().set("JWT_SECRET", "too-short-secret")).await;
     assert_one_line_failure(
         code,
         &stderr,
@@ -66,21 +60,18 @@ async fn a_short_jwt_secret_stops_the_server_with_one_line() {
 
 #[tokio::test]
 async fn a_missing_database_url_stops_the_server_with_one_line() {
-    let (code, stderr) = run_to_exit(&[("JWT_SECRET", TEST_SECRET)]).await;
+    let (code, stderr) = run_to_exit(&TestEnv::new().unset("DATABASE_URL")).await;
     assert_one_line_failure(code, &stderr, &["DATABASE_URL", "is not set"]);
 }
 
 #[tokio::test]
 async fn an_unreachable_database_stops_the_server_with_one_line() {
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
-    let (code, stderr) = run_to_exit(&[
-        (
-            "DATABASE_URL",
-            "postgres://taskdeck:hunter2@127.0.0.1:1/taskdeck",
-        ),
-        ("JWT_SECRET", TEST_SECRET),
-    ])
-    .await;
+    let env = TestEnv::new().set(
+        "DATABASE_URL",
+        "postgres://taskdeck:hunter2@127.0.0.1:1/taskdeck",
+    );
+    let (code, stderr) = run_to_exit(&env).await;
     assert_one_line_failure(
         code,
         &stderr,
@@ -94,22 +85,15 @@ async fn an_unreachable_database_stops_the_server_with_one_line() {
 
 #[tokio::test]
 async fn an_invalid_setting_names_its_variable() {
-    let database_url = crate::helpers::master_url();
-    let (code, stderr) = run_to_exit(&[
-        ("DATABASE_URL", &database_url),
-        ("JWT_SECRET", TEST_SECRET),
-        ("COOKIE_SECURE", "perhaps"),
-    ])
-    .await;
+    let (code, stderr) = run_to_exit(&TestEnv::new().set("COOKIE_SECURE", "perhaps")).await;
     assert_one_line_failure(code, &stderr, &["COOKIE_SECURE", "true or false"]);
 }
 
 /// The binary, connected to `pool`'s database through a proxy the test controls, once ready.
 async fn start_ready_server(pool: &PgPool) -> (DbProxy, ServerProcess, reqwest::Client) {
     let proxy = DbProxy::for_pool(pool).await;
-    let database_url = proxy.database_url(pool);
-    let server =
-        ServerProcess::start(&[("DATABASE_URL", &database_url), ("JWT_SECRET", TEST_SECRET)]).await;
+    let env = TestEnv::new().set("DATABASE_URL", &proxy.database_url(pool));
+    let server = ServerProcess::start(&env).await;
     let client = reqwest::Client::new();
     let ready = client.get(server.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);

@@ -4,73 +4,41 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use crate::helpers::{assert_problem, DbProxy, TestApp};
+use crate::helpers::{assert_problem, error_fields, row_count, ApiClient, TestApp, NOT_UTF8_JSON};
 
-/// A signed-in API client.
-struct Client<'a> {
-    app: &'a TestApp,
-    token: String,
+/// Follows `next` links from `first`, returning every page's titles.
+async fn walk(client: &ApiClient<'_>, first: &str) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut next = Some(first.to_owned());
+    while let Some(path) = next.take() {
+        let response = client.send(Method::GET, &path, None).await;
+        assert_eq!(response.status(), 200, "{path}");
+        next = response.headers().get("link").map(|link| {
+            let link = link.to_str().unwrap();
+            assert!(link.ends_with(r#">; rel="next""#), "{link}");
+            link_target(link)
+        });
+        let page: Vec<Value> = response.json().await.unwrap();
+        assert!(!page.is_empty(), "no walk ends on an empty page");
+        pages.push(page_titles(&page));
+    }
+    pages
 }
 
-impl<'a> Client<'a> {
-    async fn new(app: &'a TestApp, email: &str) -> Self {
-        let body = app.register(email).await;
-        Self {
-            app,
-            token: body["access_token"].as_str().unwrap().to_owned(),
-        }
-    }
+/// The path of a `Link: <path>; rel="next"` header.
+fn link_target(link: &str) -> String {
+    link.trim_start_matches('<')
+        .split('>')
+        .next()
+        .unwrap()
+        .to_owned()
+}
 
-    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> reqwest::Response {
-        let mut request = self
-            .app
-            .client
-            .request(method, self.app.url(path))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.unwrap()
-    }
-
-    async fn create(&self, body: Value) -> Value {
-        let response = self.send(Method::POST, "/api/tasks", Some(body)).await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        response.json().await.unwrap()
-    }
-
-    async fn get_json(&self, path: &str) -> (StatusCode, Value) {
-        let response = self.send(Method::GET, path, None).await;
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    /// Follows `next` links from `first`, returning every page's titles.
-    async fn walk(&self, first: &str) -> Vec<Vec<String>> {
-        let mut pages = Vec::new();
-        let mut next = Some(first.to_owned());
-        while let Some(path) = next.take() {
-            let response = self.send(Method::GET, &path, None).await;
-            assert_eq!(response.status(), 200, "{path}");
-            next = response.headers().get("link").map(|link| {
-                let link = link.to_str().unwrap();
-                assert!(link.ends_with(r#">; rel="next""#), "{link}");
-                link.trim_start_matches('<')
-                    .split('>')
-                    .next()
-                    .unwrap()
-                    .to_owned()
-            });
-            let page: Vec<Value> = response.json().await.unwrap();
-            assert!(!page.is_empty(), "no walk ends on an empty page");
-            pages.push(
-                page.iter()
-                    .map(|t| t["title"].as_str().unwrap().to_owned())
-                    .collect(),
-            );
-        }
-        pages
-    }
+/// The titles of a page of tasks, in order.
+fn page_titles(page: &[Value]) -> Vec<String> {
+    page.iter()
+        .map(|t| t["title"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 fn at(value: &Value) -> chrono::DateTime<chrono::Utc> {
@@ -84,7 +52,7 @@ fn id(task: &Value) -> String {
 #[sqlx::test]
 async fn create_returns_201_with_location_and_the_task(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let ada = Client::new(&app, "ada@example.com").await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
     let response = ada
         .send(
             Method::POST,
@@ -134,7 +102,7 @@ async fn create_returns_201_with_location_and_the_task(pool: PgPool) {
 #[sqlx::test]
 async fn put_replaces_everything_and_patch_only_what_it_names(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let ada = Client::new(&app, "ada@example.com").await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
     let task = ada
         .create(json!({"title": "Write report", "description": "draft", "completed": true}))
         .await;
@@ -192,10 +160,42 @@ async fn put_replaces_everything_and_patch_only_what_it_names(pool: PgPool) {
     assert_eq!(ada.get_json(&path).await.1, replaced);
 }
 
+/// `null` means "no value": a description may have none, a title and a state may not. A PATCH
+/// naming either with `null` is refused, and the task stays as it was.
+#[sqlx::test]
+async fn patch_refuses_null_for_title_and_completed_but_clears_a_description(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    let task = ada
+        .create(json!({"title": "Keep me", "description": "as I am", "completed": true}))
+        .await;
+    let path = format!("/api/tasks/{}", id(&task));
+    for (body, field) in [
+        (json!({"title": null}), "title"),
+        (json!({"completed": null}), "completed"),
+    ] {
+        let response = ada.send(Method::PATCH, &path, Some(body.clone())).await;
+        let problem = assert_problem(response, 422).await;
+        assert_eq!(error_fields(&problem), [field], "{body}");
+        assert_eq!(
+            ada.get_json(&path).await,
+            (StatusCode::OK, task.clone()),
+            "{body}"
+        );
+    }
+    let response = ada
+        .send(Method::PATCH, &path, Some(json!({"description": null})))
+        .await;
+    assert_eq!(response.status(), 200);
+    let cleared: Value = response.json().await.unwrap();
+    assert_eq!(cleared["description"], Value::Null);
+    assert_eq!(ada.get_json(&path).await.1["description"], Value::Null);
+}
+
 #[sqlx::test]
 async fn titles_and_descriptions_are_bounded_in_code_points(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let ada = Client::new(&app, "ada@example.com").await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
     for ok in ["a".repeat(255), "😀".repeat(255)] {
         let task = ada.create(json!({"title": ok})).await;
         assert_eq!(task["title"].as_str().unwrap().chars().count(), 255);
@@ -225,13 +225,7 @@ async fn titles_and_descriptions_are_bounded_in_code_points(pool: PgPool) {
             .send(Method::POST, "/api/tasks", Some(body.clone()))
             .await;
         let problem = assert_problem(response, 422).await;
-        let got: Vec<&str> = problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
-        assert_eq!(got, fields, "{body}");
+        assert_eq!(error_fields(&problem), fields, "{body}");
     }
     let task = ada
         .create(json!({"title": "ok", "description": "é".repeat(10_000)}))
@@ -242,11 +236,39 @@ async fn titles_and_descriptions_are_bounded_in_code_points(pool: PgPool) {
     );
 }
 
+/// Every wrong field of a body is reported at once, in the order of the task's fields, and
+/// nothing is created.
+#[sqlx::test]
+async fn every_wrong_field_of_a_new_task_is_reported_and_nothing_is_created(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    let body = json!({"title": "", "description": 5, "completed": "yes"});
+    let response = ada.send(Method::POST, "/api/tasks", Some(body)).await;
+    let problem = assert_problem(response, 422).await;
+    assert_eq!(
+        error_fields(&problem),
+        ["title", "description", "completed"]
+    );
+    assert_eq!(ada.get_json("/api/tasks").await.1, json!([]));
+}
+
+/// A body that is not UTF-8 is not JSON at all: 400, not a 422 naming the title.
+#[sqlx::test]
+async fn a_task_body_that_is_not_utf8_is_400(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    let response = app
+        .post_json_bytes("/api/tasks", NOT_UTF8_JSON, Some(&ada.token))
+        .await;
+    assert_problem(response, 400).await;
+    assert_eq!(ada.get_json("/api/tasks").await.1, json!([]));
+}
+
 #[sqlx::test]
 async fn another_users_task_is_a_404_on_every_method_and_stays_unchanged(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let ada = Client::new(&app, "ada@example.com").await;
-    let bob = Client::new(&app, "bob@example.com").await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    let bob = ApiClient::new(&app, "bob@example.com").await;
     let task = ada
         .create(json!({"title": "Ada's", "description": "private"}))
         .await;
@@ -290,7 +312,7 @@ async fn another_users_task_is_a_404_on_every_method_and_stays_unchanged(pool: P
 #[sqlx::test]
 async fn ids_that_are_not_uuids_are_404(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let ada = Client::new(&app, "ada@example.com").await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
     for path in [
         "/api/tasks/42",
         "/api/tasks/not-a-uuid",
@@ -323,7 +345,7 @@ async fn tasks_need_a_bearer_token(pool: PgPool) {
 #[sqlx::test]
 async fn unsupported_methods_are_405_with_a_complete_allow(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let ada = Client::new(&app, "ada@example.com").await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
     let task = ada.create(json!({"title": "x"})).await;
     let cases = [
         (
@@ -359,7 +381,7 @@ async fn unsupported_methods_are_405_with_a_complete_allow(pool: PgPool) {
 #[sqlx::test]
 async fn twenty_concurrent_toggles_lose_no_update(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let ada = Client::new(&app, "ada@example.com").await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
     let task = ada.create(json!({"title": "flip"})).await;
     let url = app.url(&format!("/api/tasks/{}/toggle", id(&task)));
     let toggles: Vec<_> = (0..20)
@@ -378,7 +400,7 @@ async fn twenty_concurrent_toggles_lose_no_update(pool: PgPool) {
 #[sqlx::test]
 async fn fifty_concurrent_creates_all_succeed(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let ada = Client::new(&app, "ada@example.com").await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
     let url = app.url("/api/tasks");
     let creates: Vec<_> = (0..50)
         .map(|i| {
@@ -400,27 +422,27 @@ async fn fifty_concurrent_creates_all_succeed(pool: PgPool) {
 #[sqlx::test]
 async fn a_page_walk_returns_every_task_once_newest_first(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let ada = Client::new(&app, "ada@example.com").await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
     for i in 0..25 {
         ada.create(json!({"title": format!("task {i:02}")})).await;
     }
-    let pages = ada.walk("/api/tasks?limit=7").await;
+    let pages = walk(&ada, "/api/tasks?limit=7").await;
     assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [7, 7, 7, 4]);
     let titles: Vec<String> = pages.concat();
     let expected: Vec<String> = (0..25).rev().map(|i| format!("task {i:02}")).collect();
     assert_eq!(titles, expected);
     // 14 tasks exactly fill two pages: the second has no next link, so no walk ends empty.
-    let bob = Client::new(&app, "bob@example.com").await;
+    let bob = ApiClient::new(&app, "bob@example.com").await;
     for i in 0..14 {
         bob.create(json!({"title": format!("b{i}")})).await;
     }
-    assert_eq!(bob.walk("/api/tasks?limit=7").await.len(), 2);
+    assert_eq!(walk(&bob, "/api/tasks?limit=7").await.len(), 2);
 }
 
 #[sqlx::test]
 async fn a_page_walk_is_stable_while_tasks_come_and_go(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let ada = Client::new(&app, "ada@example.com").await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
     let mut tasks = Vec::new();
     for i in 0..25 {
         tasks.push(ada.create(json!({"title": format!("task {i:02}")})).await);
@@ -435,17 +457,8 @@ async fn a_page_walk_is_stable_while_tasks_come_and_go(pool: PgPool) {
         .send(Method::DELETE, &format!("/api/tasks/{}", id(deleted)), None)
         .await;
     assert_eq!(response.status(), 204);
-    let next = next
-        .trim_start_matches('<')
-        .split('>')
-        .next()
-        .unwrap()
-        .to_owned();
-    let rest: Vec<String> = ada.walk(&next).await.concat();
-    let mut seen: Vec<String> = first
-        .iter()
-        .map(|t| t["title"].as_str().unwrap().to_owned())
-        .collect();
+    let rest: Vec<String> = walk(&ada, &link_target(&next)).await.concat();
+    let mut seen: Vec<String> = page_titles(&first);
     seen.extend(rest);
     let expected: Vec<String> = (0..25)
         .rev()
@@ -461,20 +474,14 @@ async fn a_page_walk_is_stable_while_tasks_come_and_go(pool: PgPool) {
 #[sqlx::test]
 async fn listing_filters_by_state_and_by_literal_text(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let ada = Client::new(&app, "ada@example.com").await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
     ada.create(json!({"title": "Buy MILK", "completed": true}))
         .await;
     ada.create(json!({"title": "Call Bob", "description": "about the milkman"}))
         .await;
     ada.create(json!({"title": "50% off_sale \\o/"})).await;
     ada.create(json!({"title": "500 offers"})).await;
-    let titles = |body: Value| -> Vec<String> {
-        body.as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["title"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let titles = |body: Value| page_titles(body.as_array().unwrap());
     assert_eq!(
         titles(ada.get_json("/api/tasks?completed=true").await.1),
         ["Buy MILK"]
@@ -515,26 +522,12 @@ async fn listing_filters_by_state_and_by_literal_text(pool: PgPool) {
 #[sqlx::test]
 async fn bad_listing_parameters_are_422(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let ada = Client::new(&app, "ada@example.com").await;
-    let bob = Client::new(&app, "bob@example.com").await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    let bob = ApiClient::new(&app, "bob@example.com").await;
     for i in 0..3 {
         bob.create(json!({"title": format!("b{i}")})).await;
     }
-    let link = bob
-        .send(Method::GET, "/api/tasks?limit=1", None)
-        .await
-        .headers()["link"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let bobs_cursor = link
-        .split("cursor=")
-        .nth(1)
-        .unwrap()
-        .split('>')
-        .next()
-        .unwrap()
-        .to_owned();
+    let bobs_cursor = bob.next_cursor("/api/tasks?limit=1").await;
     let cases = [
         ("completed=yes", "completed"),
         ("completed=TRUE", "completed"),
@@ -577,7 +570,7 @@ async fn bad_listing_parameters_are_422(pool: PgPool) {
 #[sqlx::test]
 async fn a_deleted_users_token_is_refused_by_every_tasks_endpoint(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let ada = Client::new(&app, "ada@example.com").await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
     let task = ada.create(json!({"title": "soon gone"})).await;
     let path = format!("/api/tasks/{}", task["id"].as_str().unwrap());
     sqlx::query("DELETE FROM users")
@@ -604,25 +597,15 @@ async fn a_deleted_users_token_is_refused_by_every_tasks_endpoint(pool: PgPool) 
         );
         assert_problem(response, 401).await;
     }
-    let tasks: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(tasks, 0);
+    assert_eq!(row_count(&pool, "tasks").await, 0);
 }
 
 /// Issue: "one round trip to the database per request on the common paths". Every request below
 /// sends exactly one statement; the proxy counts them on the wire.
 #[sqlx::test]
 async fn each_common_request_is_one_statement(pool: PgPool) {
-    let proxy = DbProxy::for_pool(&pool).await;
-    let options = proxy
-        .connect_options(&pool)
-        .ssl_mode(sqlx::postgres::PgSslMode::Disable);
-    // One connection: a second one would be opened (and set up) while the first is still being
-    // returned to the pool, and its set-up statement would be counted against a request.
-    let app = TestApp::spawn(taskdeck::db::pool(options, 1)).await;
-    let ada = Client::new(&app, "ada@example.com").await;
+    let (app, proxy) = TestApp::spawn_counting_statements(&pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
     let first = ada.create(json!({"title": "first"})).await;
     let path = format!("/api/tasks/{}", first["id"].as_str().unwrap());
     let requests = [
