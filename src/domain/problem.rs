@@ -15,8 +15,10 @@ pub struct Problem {
     pub kind: String,
     pub title: String,
     pub status: u16,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    /// What went wrong, for a person to read; always sent.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(required = true))]
+    pub detail: String,
     /// One entry per invalid field (422 only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
@@ -47,7 +49,7 @@ impl Problem {
             kind: "about:blank".to_owned(),
             title: title.into(),
             status,
-            detail: Some(detail.into()),
+            detail: detail.into(),
             errors: Vec::new(),
         }
     }

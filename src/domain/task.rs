@@ -18,7 +18,8 @@ pub struct Task {
         schema(min_length = 1, max_length = 255, pattern = r"\S")
     )]
     pub title: String,
-    #[cfg_attr(feature = "ssr", schema(max_length = 10_000))]
+    /// Always sent: `null` when there is none.
+    #[cfg_attr(feature = "ssr", schema(required = true, max_length = 10_000))]
     pub description: Option<String>,
     pub completed: bool,
     pub user_id: Uuid,

@@ -182,7 +182,60 @@ async fn conforms(doc: &Value, method: &str, template: &str, response: Response)
         errors.is_empty(),
         "{method} {template} {status}: {body} breaks its schema: {errors:?}"
     );
+    let at = format!("{method} {template} {status}");
+    assert_sent_members_are_required(doc, &root, &body, &at);
     body
+}
+
+/// Every member a real answer carries must be `required` in its schema: a client generated from
+/// the document would otherwise type it as optional (`description?:`) although it is always
+/// there. (A member sent only sometimes, like `errors`, has a schema of its own where it is
+/// always sent.)
+fn assert_sent_members_are_required(doc: &Value, schema: &Value, body: &Value, at: &str) {
+    let schema = resolve(doc, schema);
+    match body {
+        Value::Object(members) => {
+            let Some(properties) = schema["properties"].as_object() else {
+                return;
+            };
+            let required: Vec<&str> = schema["required"]
+                .as_array()
+                .map(|names| names.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            for (name, value) in members {
+                if let Some(property) = properties.get(name) {
+                    assert!(
+                        required.contains(&name.as_str()),
+                        "{at}: `{name}` is sent but not required in its schema {schema}"
+                    );
+                    assert_sent_members_are_required(doc, property, value, &format!("{at}.{name}"));
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                assert_sent_members_are_required(doc, &schema["items"], item, &format!("{at}[]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A schema with its `$ref` (or, for a nullable reference, its one non-null variant) followed.
+fn resolve(doc: &Value, schema: &Value) -> Value {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.rsplit('/').next().unwrap();
+        return resolve(doc, &doc["components"]["schemas"][name]);
+    }
+    for combinator in ["oneOf", "anyOf", "allOf"] {
+        if let Some(variant) = schema[combinator]
+            .as_array()
+            .and_then(|variants| variants.iter().find(|v| v["type"] != "null"))
+        {
+            return resolve(doc, variant);
+        }
+    }
+    schema.clone()
 }
 
 /// Real requests to one app, each answer checked against the document with [`conforms`].
@@ -334,4 +387,61 @@ async fn responses_of_every_kind_match_their_documented_schemas(pool: PgPool) {
     for probe in ["/healthz", "/readyz", "/api/openapi.json"] {
         api.check(Method::GET, probe, probe, None, None).await;
     }
+}
+
+/// What generated clients and linters read beyond the operations: a base URL, which operations
+/// are public, a 422 whose `errors` is always there, and request defaults in the schema.
+#[sqlx::test]
+async fn the_document_leaves_generated_clients_nothing_to_guess(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    assert_eq!(
+        doc["servers"],
+        json!([{"url": "/", "description": "The server this document came from"}])
+    );
+    assert!(doc["info"]["license"].is_null(), "{}", doc["info"]);
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let security = operation["security"].as_array();
+            assert!(
+                security.is_some(),
+                "{method} {path} says nothing of its security"
+            );
+            let public = !(path.starts_with("/api/tasks") || path == "/api/auth/me");
+            assert_eq!(security.unwrap().is_empty(), public, "{method} {path}");
+        }
+    }
+    let unprocessable = &doc["components"]["responses"]["UnprocessableContent"]["content"]
+        ["application/problem+json"]["schema"];
+    let reference = unprocessable["$ref"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap();
+    let schema = &doc["components"]["schemas"][reference];
+    assert!(
+        schema["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("errors")),
+        "{schema}"
+    );
+    assert_eq!(schema["properties"]["errors"]["minItems"], 1, "{schema}");
+    let task = &doc["components"]["schemas"]["Task"];
+    assert!(task["required"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("description")));
+    assert_eq!(
+        doc["components"]["schemas"]["TaskInput"]["properties"]["completed"]["default"],
+        false
+    );
+    let document_schema = &doc["paths"]["/api/openapi.json"]["get"]["responses"]["200"]["content"]
+        ["application/json"]["schema"];
+    assert_ne!(document_schema, &json!({"type": "object"}), "a bare object");
+    let login_401 = doc["paths"]["/api/auth/login"]["post"]["responses"]["401"]["$ref"]
+        .as_str()
+        .unwrap();
+    assert!(login_401.ends_with("/InvalidCredentials"), "{login_401}");
 }

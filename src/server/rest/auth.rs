@@ -53,7 +53,7 @@ pub(super) async fn register(
         (status = 413, response = super::openapi::PayloadTooLarge),
         (status = 415, response = super::openapi::UnsupportedMediaType),
         (status = 422, response = super::openapi::UnprocessableContent),
-        (status = 401, response = super::openapi::Unauthorized),
+        (status = 401, response = super::openapi::InvalidCredentials),
         (status = 429, response = super::openapi::TooManyRequests),
     )
 )]
