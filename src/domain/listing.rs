@@ -31,17 +31,23 @@ pub struct ListQuery {
     /// Page size.
     #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 500, default = 100))]
     pub limit: Option<i64>,
-    /// The opaque value from the previous page's `next` link; only good for the user it was
-    /// made for.
+    /// The opaque value from the previous page's `next` link. It is bound to the user it was
+    /// made for and to the page's filters (`completed` and `q`): used with other filters, or
+    /// without the ones it was made with, it is a 422 naming `cursor` (so a client that passes
+    /// back only the cursor learns to pass the filters too, rather than silently getting
+    /// another listing's tasks). `limit` may change from page to page.
     #[cfg_attr(
         feature = "ssr",
-        param(value_type = Option<String>, pattern = "^[0-9]+_[0-9a-f]{32}_[0-9a-f]{32}$")
+        param(
+            value_type = Option<String>,
+            pattern = "^[0-9]+_[0-9a-f]{32}_[0-9a-f]{32}_[tfa][0-9a-f]{16}$"
+        )
     )]
     pub cursor: Option<Cursor>,
 }
 
 /// What is wrong with one listing parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParamError {
     #[error("must be given at most once")]
     Repeated,
@@ -55,6 +61,11 @@ pub enum ParamError {
     Limit,
     #[error("is not a cursor from this listing's next link")]
     Cursor,
+    #[error(
+        "was made for a page with {0}: give the page after it the same completed and q (or \
+         follow its next link)"
+    )]
+    CursorFilters(String),
 }
 
 impl ListQuery {
@@ -82,6 +93,12 @@ impl ListQuery {
             };
             if let Err(err) = result {
                 errors.push(FieldError::new(name, err.to_string()));
+            }
+        }
+        if let Some(cursor) = &query.cursor {
+            if let Some(made_for) = cursor.filters.mismatch(&Filters::of(&query)) {
+                let err = ParamError::CursorFilters(made_for);
+                errors.push(FieldError::new("cursor", err.to_string()));
             }
         }
         if errors.is_empty() {
@@ -114,6 +131,15 @@ impl ListQuery {
         Ok(())
     }
 
+    /// The cursor of the page after `last`, bound to this query's filters.
+    pub fn cursor_after(&self, last: &Task) -> Cursor {
+        Cursor {
+            created_at: last.created_at,
+            id: last.id,
+            filters: Filters::of(self),
+        }
+    }
+
     /// The page size: as given, or [`DEFAULT_LIMIT`].
     pub fn limit(&self) -> i64 {
         self.limit.unwrap_or(DEFAULT_LIMIT)
@@ -124,7 +150,7 @@ impl ListQuery {
     pub fn next_page(&self, last: &Task, user_id: Uuid) -> String {
         let completed = self.completed.map(|c| c.to_string());
         let limit = self.limit.map(|l| l.to_string());
-        let cursor = Cursor::after(last).encode(user_id);
+        let cursor = self.cursor_after(last).encode(user_id);
         let pairs = [
             ("completed", completed.as_deref()),
             ("q", self.q.as_deref()),
@@ -139,22 +165,27 @@ impl ListQuery {
     }
 }
 
-/// A position in a user's newest-first list: the last task of the previous page.
+/// A position in a user's newest-first list (the last task of the previous page), bound to the
+/// user it was made for and to the filters of its listing: a cursor used with other filters is
+/// refused ([`ParamError::CursorFilters`]), so that a client that passes back only the cursor
+/// never silently gets a page of another listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     pub created_at: DateTime<Utc>,
     pub id: Uuid,
+    filters: Filters,
 }
 
 impl Cursor {
-    /// `<microseconds>_<task id>_<user id>`: opaque to clients, and bound to the user it was made
-    /// for. The API's `next` links and the web app's "Load more" carry the same cursor.
+    /// `<microseconds>_<task id>_<user id>_<filters>`: opaque to clients. The API's `next` links
+    /// and the web app's "Load more" carry the same cursor.
     pub fn encode(self, user_id: Uuid) -> String {
         format!(
-            "{}_{}_{}",
+            "{}_{}_{}_{}",
             self.created_at.timestamp_micros(),
             self.id.simple(),
-            user_id.simple()
+            user_id.simple(),
+            self.filters.encode()
         )
     }
 
@@ -164,22 +195,88 @@ impl Cursor {
         let micros = parts.next()?.parse::<i64>().ok()?;
         let id = Uuid::try_parse(parts.next()?).ok()?;
         let owner = Uuid::try_parse(parts.next()?).ok()?;
+        let filters = Filters::decode(parts.next()?)?;
         if parts.next().is_some() || owner != user_id {
             return None;
         }
         Some(Self {
             created_at: DateTime::from_timestamp_micros(micros)?,
             id,
+            filters,
+        })
+    }
+}
+
+/// The filters a cursor's listing had: `completed` as given, and a digest of `q`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Filters {
+    completed: Option<bool>,
+    /// FNV-1a of `q` (0 without one). Not a secret and not a security check (a cursor only
+    /// ever reads its own user's tasks): a stable digest that tells a different search apart,
+    /// the same in every build and on both sides, which std's hashers do not promise.
+    q: u64,
+}
+
+impl Filters {
+    fn of(query: &ListQuery) -> Self {
+        Self {
+            completed: query.completed,
+            q: query.q.as_deref().map_or(0, fnv1a),
+        }
+    }
+
+    /// One letter for `completed` (`t`, `f`, or `a` for all), then the digest in hex.
+    fn encode(self) -> String {
+        let completed = match self.completed {
+            Some(true) => 't',
+            Some(false) => 'f',
+            None => 'a',
+        };
+        format!("{completed}{:016x}", self.q)
+    }
+
+    fn decode(raw: &str) -> Option<Self> {
+        let completed = match raw.get(..1)? {
+            "t" => Some(true),
+            "f" => Some(false),
+            "a" => None,
+            _ => return None,
+        };
+        let digest = raw.get(1..)?;
+        if digest.len() != 16 {
+            return None;
+        }
+        Some(Self {
+            completed,
+            q: u64::from_str_radix(digest, 16).ok()?,
         })
     }
 
-    /// The position just past this task.
-    pub fn after(task: &Task) -> Self {
-        Self {
-            created_at: task.created_at,
-            id: task.id,
+    /// What this cursor's listing had that `other` has not, in words, if anything.
+    fn mismatch(self, other: &Self) -> Option<String> {
+        let mut made_for = Vec::new();
+        if self.completed != other.completed {
+            made_for.push(match self.completed {
+                Some(completed) => format!("completed={completed}"),
+                None => "no completed".to_owned(),
+            });
         }
+        if self.q != other.q {
+            let q = match (self.q, other.q) {
+                (0, _) => "no q",
+                (_, 0) => "a q",
+                _ => "another q",
+            };
+            made_for.push(q.to_owned());
+        }
+        (!made_for.is_empty()).then(|| made_for.join(" and "))
     }
+}
+
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The web app's filter tabs: its pages' name for [`ListQuery::completed`], as they appear in
@@ -291,14 +388,14 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_belong_to_their_user() {
         let user = Uuid::now_v7();
-        let cursor = Cursor {
-            created_at: DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap(),
-            id: Uuid::now_v7(),
-        };
+        let mut last = task("t", None, false);
+        last.created_at = DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap();
+        let cursor = ListQuery::default().cursor_after(&last);
         let raw = cursor.encode(user);
         assert_eq!(Cursor::decode(&raw, user), Some(cursor));
         assert_eq!(Cursor::decode(&raw, Uuid::now_v7()), None);
-        for bad in ["", "x", "1_2_3", &format!("{raw}_extra")] {
+        let old_format = raw.rsplit_once('_').unwrap().0.to_owned();
+        for bad in ["", "x", "1_2_3", &format!("{raw}_extra"), &old_format] {
             assert_eq!(Cursor::decode(bad, user), None, "{bad}");
         }
     }
@@ -348,7 +445,7 @@ mod tests {
         .unwrap();
         let last = task("t", None, true);
         let next = query.next_page(&last, user);
-        let cursor = Cursor::after(&last).encode(user);
+        let cursor = query.cursor_after(&last).encode(user);
         assert_eq!(
             next,
             format!("completed=true&q=a%20b%26c&limit=2&cursor={cursor}")
@@ -369,6 +466,60 @@ mod tests {
         assert_eq!(
             (again.completed, again.q, again.limit),
             (query.completed, query.q, query.limit)
+        );
+    }
+
+    #[test]
+    fn a_cursor_is_refused_with_other_filters_than_its_own() {
+        let user = Uuid::now_v7();
+        let last = task("t", None, false);
+        let made = |pairs: &[(&str, &str)]| {
+            ListQuery::parse(pairs.iter().copied(), user)
+                .unwrap()
+                .cursor_after(&last)
+                .encode(user)
+        };
+        let active_milk = made(&[("completed", "false"), ("q", "milk")]);
+        // With its own filters (and any limit), it works.
+        let same = [
+            ("completed", "false"),
+            ("q", "milk"),
+            ("limit", "7"),
+            ("cursor", active_milk.as_str()),
+        ];
+        assert!(ListQuery::parse(same, user).is_ok());
+        // Alone, or with other filters, it is a mistake naming the cursor and its filters.
+        for pairs in [
+            vec![("cursor", active_milk.as_str())],
+            vec![
+                ("completed", "true"),
+                ("q", "milk"),
+                ("cursor", &active_milk),
+            ],
+            vec![
+                ("completed", "false"),
+                ("q", "bread"),
+                ("cursor", &active_milk),
+            ],
+        ] {
+            let errors = ListQuery::parse(pairs.iter().copied(), user).unwrap_err();
+            assert_eq!(errors.len(), 1, "{pairs:?}");
+            assert_eq!(errors[0].field, "cursor", "{pairs:?}");
+        }
+        let alone = ListQuery::parse([("cursor", active_milk.as_str())], user).unwrap_err();
+        assert!(
+            alone[0].message.contains("completed=false and a q"),
+            "{}",
+            alone[0].message
+        );
+        // An unfiltered listing's cursor does not carry over to a filtered one either.
+        let all = made(&[]);
+        let errors =
+            ListQuery::parse([("completed", "false"), ("cursor", &all)], user).unwrap_err();
+        assert!(
+            errors[0].message.contains("no completed"),
+            "{}",
+            errors[0].message
         );
     }
 

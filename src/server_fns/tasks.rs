@@ -33,7 +33,7 @@ pub async fn list_tasks(
 ) -> Result<TaskPage, AppError> {
     use super::server::signed_in;
     use crate::db::tasks;
-    use crate::domain::{Cursor, ListQuery, TaskFilter};
+    use crate::domain::{ListQuery, TaskFilter};
 
     let (state, caller) = signed_in(false).await?;
     let completed = TaskFilter::parse(filter.as_deref())
@@ -65,7 +65,7 @@ pub async fn list_tasks(
         .more
         .then(|| page.tasks.last())
         .flatten()
-        .map(|last| Cursor::after(last).encode(caller.id));
+        .map(|last| query.cursor_after(last).encode(caller.id));
     Ok(TaskPage {
         tasks: page.tasks,
         next,

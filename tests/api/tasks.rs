@@ -645,3 +645,54 @@ async fn each_common_request_is_one_statement(pool: PgPool) {
         assert_eq!(proxy.statements() - before, 1, "{method} {path}");
     }
 }
+
+/// A generated client passes back only the `cursor` of a `next` link: that must not silently
+/// list another listing's tasks. The cursor is bound to its page's filters; with other filters
+/// (or none) it is a 422 naming `cursor` and what it was made for.
+#[sqlx::test]
+async fn a_cursor_is_bound_to_the_filters_it_was_made_with(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    for (title, completed) in [
+        ("a", true),
+        ("b", false),
+        ("c", true),
+        ("d", false),
+        ("e", false),
+    ] {
+        ada.create(json!({"title": title, "completed": completed}))
+            .await;
+    }
+    let cursor = ada.next_cursor("/api/tasks?completed=false&limit=1").await;
+
+    // The cursor alone: refused, naming the filter it was made with.
+    let response = ada
+        .send(Method::GET, &format!("/api/tasks?cursor={cursor}"), None)
+        .await;
+    let problem = assert_problem(response, 422).await;
+    assert_eq!(error_fields(&problem), ["cursor"]);
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("completed=false"), "{message}");
+
+    // With other filters: refused too.
+    for other in ["completed=true", "completed=false&q=b"] {
+        let path = format!("/api/tasks?{other}&cursor={cursor}");
+        let problem = assert_problem(ada.send(Method::GET, &path, None).await, 422).await;
+        assert_eq!(error_fields(&problem), ["cursor"], "{path}");
+    }
+
+    // With its own filters (any page size): the rest of that listing, and only that.
+    let (status, page) = ada
+        .get_json(&format!(
+            "/api/tasks?completed=false&limit=10&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page_titles(page.as_array().unwrap()), ["d", "b"]);
+
+    // The next link itself carries the filters, so following it works as before.
+    assert_eq!(
+        walk(&ada, "/api/tasks?completed=false&limit=1").await,
+        [["e"], ["d"], ["b"]]
+    );
+}
