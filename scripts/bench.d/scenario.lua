@@ -1,7 +1,14 @@
 -- wrk script: every request picks a random benchmark user (token) and acts on their own task.
 -- SCENARIO: list | get | create | toggle | mix (80% reads, 20% writes) | page (the server-
 -- rendered /tasks with a signed-in session) | login (POST /api/auth/login, argon2 and all).
+-- A scenario with the suffix -br (list-br, page-br) sends what browsers send,
+-- Accept-Encoding: br, gzip, so its answers are compressed: what compression costs the server.
 local scenario = os.getenv("SCENARIO") or "list"
+local accept_encoding = nil
+if scenario:match("%-br$") then
+  scenario = scenario:gsub("%-br$", "")
+  accept_encoding = "br, gzip"
+end
 local password = os.getenv("BENCH_PASSWORD") or ""
 local rows = {}
 for line in io.lines(os.getenv("BENCH_DATA")) do
@@ -34,14 +41,15 @@ end
 
 request = function()
   if scenario == "page" then
-    return wrk.format("GET", "/tasks", { ["Cookie"] = cookies[math.random(#cookies)], ["Accept"] = "text/html" })
+    return wrk.format("GET", "/tasks", { ["Cookie"] = cookies[math.random(#cookies)], ["Accept"] = "text/html",
+      ["Accept-Encoding"] = accept_encoding })
   end
   local row = rows[math.random(#rows)]
   if scenario == "login" then
     return wrk.format("POST", "/api/auth/login", { ["Content-Type"] = "application/json" },
       '{"email":"' .. row.email .. '","password":"' .. password .. '"}')
   end
-  local headers = { ["Authorization"] = "Bearer " .. row.token }
+  local headers = { ["Authorization"] = "Bearer " .. row.token, ["Accept-Encoding"] = accept_encoding }
   local kind = pick()
   if kind == "list" then
     return wrk.format("GET", "/api/tasks?limit=50", headers)

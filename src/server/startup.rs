@@ -11,6 +11,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 
 use super::browser::{self, middleware as browser_layers};
 use super::config::Config;
@@ -127,9 +129,29 @@ pub fn router(state: AppState) -> Router {
     let app = rest::mount(Router::new().merge(health::router()), &state.config)
         .merge(assets::router(&state.leptos_options))
         .merge(web)
+        .layer(compression())
         .layer(middleware::from_fn(security::headers));
     telemetry::layer(app).with_state(state)
 }
+
+/// Answers smaller than this are sent as they are: compressing them saves a few bytes at most and
+/// costs a compressor's set-up on every request (probes, 204s, small task JSON).
+const COMPRESS_FROM_BYTES: u16 = 1024;
+
+/// Pages and JSON compressed with brotli or gzip, as the client accepts, at a quality chosen for
+/// answers made per request (brotli's default, 11, is for files compressed once: measured with
+/// scripts/bench, see the README). Responses that already have a `Content-Encoding` (the
+/// precompressed `/pkg` files) are left alone by the layer itself.
+fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new()
+        .no_deflate()
+        .no_zstd()
+        .quality(CompressionLevel::Precise(COMPRESSION_QUALITY))
+        .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_FROM_BYTES)))
+}
+
+/// brotli and gzip quality for answers made per request.
+const COMPRESSION_QUALITY: i32 = 4;
 
 /// Periodic clean-up of rows that no longer mean anything: expired login failures and sessions.
 async fn maintenance(pool: PgPool) {

@@ -744,3 +744,71 @@ async fn using_a_session_restarts_its_seven_days_at_most_hourly(pool: PgPool) {
         "renewed a moment ago"
     );
 }
+
+/// Pages and API lists are compressed for a client that accepts it (brotli or gzip); tiny
+/// answers are not worth it and go as they are.
+#[sqlx::test]
+async fn pages_and_api_lists_are_compressed_when_the_client_accepts_it(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let token = app.register("ada@example.com").await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for n in 0..30 {
+        let response = app
+            .client
+            .post(app.url("/api/tasks"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"title": format!("Task number {n}"), "description": "Notes"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+    }
+    let cookie = sign_in(&app, "ada@example.com").await;
+    let fetch = |path: &str, encoding: Option<&'static str>| {
+        let mut request = app
+            .client
+            .get(app.url(path))
+            .header(ACCEPT, "text/html")
+            .header(COOKIE, &cookie)
+            .bearer_auth(&token);
+        if let Some(encoding) = encoding {
+            request = request.header("accept-encoding", encoding);
+        }
+        request.send()
+    };
+    for (path, accept, expected) in [
+        ("/tasks", "br, gzip", "br"),
+        ("/tasks", "gzip", "gzip"),
+        ("/api/tasks", "gzip, deflate, br", "br"),
+        ("/api/tasks", "gzip", "gzip"),
+    ] {
+        let plain = fetch(path, None).await.unwrap();
+        assert_eq!(plain.status(), 200, "{path}");
+        assert!(plain.headers().get("content-encoding").is_none(), "{path}");
+        let plain = plain.bytes().await.unwrap().len();
+        let compressed = fetch(path, Some(accept)).await.unwrap();
+        assert_eq!(compressed.status(), 200, "{path}");
+        assert_eq!(
+            compressed.headers()["content-encoding"],
+            expected,
+            "{path} {accept}"
+        );
+        let vary: Vec<String> = compressed
+            .headers()
+            .get_all("vary")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_lowercase())
+            .collect();
+        assert!(
+            vary.iter().any(|v| v.contains("accept-encoding")),
+            "{path}: {vary:?}"
+        );
+        let size = compressed.bytes().await.unwrap().len();
+        assert!(size * 3 < plain, "{path} {accept}: {size} bytes of {plain}");
+    }
+    // A tiny answer is sent as it is.
+    let health = fetch("/healthz", Some("br, gzip")).await.unwrap();
+    assert!(health.headers().get("content-encoding").is_none());
+}
