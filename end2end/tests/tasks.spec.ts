@@ -438,6 +438,46 @@ test.describe("accessibility and looks", () => {
     });
   }
 
+  test("on a 375 px screen a task is one row of 44 px targets, still axe-clean", async ({ page, request }, testInfo) => {
+    const user = await newUser(request);
+    for (const title of ["Buy milk", "Call mum", "Water the plants"]) {
+      await apiCreate(request, user, { title });
+    }
+    await page.setViewportSize({ width: 375, height: 800 });
+    await signIn(page, user);
+    await expect(items(page)).toHaveCount(3);
+    for (const title of ["Buy milk", "Call mum", "Water the plants"]) {
+      const item = items(page).filter({ hasText: title });
+      const targets = [
+        item.getByRole("checkbox"),
+        item.getByRole("link", { name: `Edit “${title}”` }),
+        item.getByRole("button", { name: `Delete “${title}”` }),
+      ];
+      const boxes = [];
+      for (const target of targets) {
+        const box = await target.boundingBox();
+        expect(box, `${title}: a visible target`).not.toBeNull();
+        boxes.push(box!);
+      }
+      for (const box of boxes) {
+        expect(box.width, `${title}: target width`).toBeGreaterThanOrEqual(44);
+        expect(box.height, `${title}: target height`).toBeGreaterThanOrEqual(44);
+      }
+      // One row: the three targets sit side by side, their tops level with each other.
+      const tops = boxes.map((box) => box.y);
+      expect(Math.max(...tops) - Math.min(...tops), `${title}: targets on one row`).toBeLessThanOrEqual(2);
+      expect(boxes[1].x, `${title}: Edit right of the checkbox`).toBeGreaterThan(boxes[0].x + boxes[0].width - 1);
+      expect(boxes[2].x, `${title}: Delete right of Edit`).toBeGreaterThan(boxes[1].x + boxes[1].width - 1);
+      const row = await item.boundingBox();
+      expect(row!.height, `${title}: the task's height`).toBeLessThan(2 * 44);
+    }
+    const results = await new AxeBuilder({ page }).analyze();
+    expect(results.violations, "/tasks at 375 px").toEqual([]);
+    const path = testInfo.outputPath("tasks-375-rows.png");
+    await page.screenshot({ path, fullPage: true });
+    await testInfo.attach("tasks at 375 px, one row each", { path, contentType: "image/png" });
+  });
+
   test("screenshots of /tasks at 375 px and 1280 px", async ({ page, request }, testInfo) => {
     const user = await newUser(request);
     await apiCreate(request, user, { title: "Renew passport", completed: true });

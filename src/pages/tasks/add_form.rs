@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
 
+use super::form::TaskForm;
 use super::state::{ListState, Shared};
 use crate::components::FieldMessage;
-use crate::domain::{matches_search, NewTask};
+use crate::domain::matches_search;
 use crate::error::AppError;
 use crate::server_fns::tasks::{create_task, CreateTask};
 
@@ -32,21 +33,19 @@ pub(super) fn AddTaskForm(
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let (Some(title_input), Some(description_input)) =
-            (title_ref.get_untracked(), description_ref.get_untracked())
-        else {
+        let Some(form) = TaskForm::read(title_ref, description_ref) else {
             return;
         };
-        let title = title_input.value();
-        let description = description_input.value();
         posted.value().set(None);
-        if let Err(errors) = NewTask::parse(&title, Some(&description), false) {
-            error.set(Some(AppError::Validation(errors)));
-            let _ = title_input.focus();
+        let Some((title, description)) = form.checked(error) else {
+            let _ = form.title.focus();
             return;
-        }
-        error.set(None);
+        };
         pending.set(true);
+        let TaskForm {
+            title: title_input,
+            description: description_input,
+        } = form;
         // Cleared at once, so the next task can be typed while this one is saved; put back if
         // the server refuses it (unless something new was typed meanwhile).
         title_input.set_value("");
@@ -118,8 +117,8 @@ pub(super) fn AddTaskForm(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::domain::FieldError;
+    use crate::domain::NewTask;
 
     #[test]
     fn field_errors_come_from_the_domain_types() {

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
 
+use super::form::TaskForm;
 use super::state::ListState;
 use crate::components::FieldMessage;
-use crate::domain::{NewTask, Task};
+use crate::domain::Task;
 use crate::error::AppError;
 use crate::server_fns::tasks::{update_task, UpdateTask};
 
@@ -44,18 +45,11 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
     };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let (Some(title_input), Some(description_input)) =
-            (title_ref.get_untracked(), description_ref.get_untracked())
+        let Some((title, description)) =
+            TaskForm::read(title_ref, description_ref).and_then(|form| form.checked(error))
         else {
             return;
         };
-        let title = title_input.value();
-        let description = description_input.value();
-        if let Err(errors) = NewTask::parse(&title, Some(&description), false) {
-            error.set(Some(AppError::Validation(errors)));
-            return;
-        }
-        error.set(None);
         pending.set(true);
         spawn_local(async move {
             match update_task(id.to_string(), title, Some(description), None).await {

@@ -108,12 +108,14 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
                                 {description.clone().map(|text| view! { <p class="description">{text}</p> })}
                             </div>
                             <div class="actions">
-                                <a class="button quiet" href=edit_href on:click=on_edit>
+                                // On a phone the words give way to icons (style/main.css): one row
+                                // per task, and the accessible names stay the same.
+                                <a class="button quiet edit" href=edit_href on:click=on_edit>
                                     "Edit" <span class="visually-hidden">" “" {title_for_labels.clone()} "”"</span>
                                 </a>
                                 <form method="post" action=DeleteTask::url() on:submit=on_delete>
                                     <input type="hidden" name="id" value=id.to_string()/>
-                                    <button type="submit" class="quiet danger" disabled=busy>
+                                    <button type="submit" class="quiet danger delete" disabled=busy>
                                         "Delete" <span class="visually-hidden">" “" {title_for_labels.clone()} "”"</span>
                                     </button>
                                 </form>

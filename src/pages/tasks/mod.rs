@@ -5,6 +5,7 @@
 
 mod add_form;
 mod edit_form;
+mod form;
 mod item;
 mod list;
 mod manager;
