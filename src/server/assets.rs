@@ -77,7 +77,9 @@ impl Bundle {
                 })
                 .flatten();
             if options.hash_files && hashes.is_none() {
-                tracing::error!("hash-files is on but hash.txt could not be read");
+                // A development binary started by hand (cargo-leptos writes hash.txt only for
+                // the builds it makes): pages link the plain names, as Leptos's own components do.
+                tracing::warn!("hash-files is on but hash.txt could not be read: plain names");
             }
             Self::named(
                 options.output_name.as_ref(),
