@@ -27,10 +27,7 @@ pub fn router() -> Router<AppState> {
     request_body = CredentialsInput,
     responses(
         (status = 201, description = "Registered; a token for the new user", body = AuthResponse),
-        (status = 400, response = super::openapi::BadRequest),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 422, response = super::openapi::UnprocessableContent),
+        super::openapi::BodyErrors,
         (status = 409, response = super::openapi::Conflict),
     )
 )]
@@ -49,10 +46,7 @@ pub(super) async fn register(
     request_body = CredentialsInput,
     responses(
         (status = 200, description = "Signed in; a fresh token", body = AuthResponse),
-        (status = 400, response = super::openapi::BadRequest),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 422, response = super::openapi::UnprocessableContent),
+        super::openapi::BodyErrors,
         (status = 401, response = super::openapi::InvalidCredentials),
         (status = 429, response = super::openapi::TooManyRequests),
     )

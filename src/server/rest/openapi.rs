@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi, ToResponse, ToSchema};
 
 use super::{auth, tasks};
 use crate::domain::{
@@ -186,6 +186,20 @@ pub(super) async fn openapi_json() -> Response {
             .into_response()
         }
     }
+}
+
+/// What every operation with a JSON body can answer about the body, besides its own answers.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // documentation only
+pub enum BodyErrors {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 415)]
+    UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
+    #[response(status = 422)]
+    UnprocessableContent(#[ref_response] UnprocessableContent),
 }
 
 // The problem documents, one reusable response per status.

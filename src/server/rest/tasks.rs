@@ -90,11 +90,8 @@ pub(super) async fn list(
     responses(
         (status = 201, description = "The new task", body = Task,
             headers(("Location" = String, description = "`/api/tasks/{id}`"))),
-        (status = 400, response = super::openapi::BadRequest),
         (status = 401, response = super::openapi::Unauthorized),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 422, response = super::openapi::UnprocessableContent),
+        super::openapi::BodyErrors,
     )
 )]
 pub(super) async fn create(
@@ -139,12 +136,9 @@ pub(super) async fn get_one(
     request_body = TaskInput,
     responses(
         (status = 200, description = "The replaced task", body = Task),
-        (status = 400, response = super::openapi::BadRequest),
         (status = 401, response = super::openapi::Unauthorized),
         (status = 404, response = super::openapi::NotFound),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 422, response = super::openapi::UnprocessableContent),
+        super::openapi::BodyErrors,
     )
 )]
 pub(super) async fn replace(
@@ -165,12 +159,9 @@ pub(super) async fn replace(
     request_body = TaskPatchInput,
     responses(
         (status = 200, description = "The updated task", body = Task),
-        (status = 400, response = super::openapi::BadRequest),
         (status = 401, response = super::openapi::Unauthorized),
         (status = 404, response = super::openapi::NotFound),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 422, response = super::openapi::UnprocessableContent),
+        super::openapi::BodyErrors,
     )
 )]
 pub(super) async fn update(
