@@ -111,7 +111,7 @@ impl From<AccountError> for ApiError {
 }
 
 /// Logs an internal cause for the web app, whose answer names none.
-fn internal(cause: &dyn std::fmt::Display) -> AppError {
+pub fn internal(cause: &dyn std::fmt::Display) -> AppError {
     tracing::error!(error = %cause, "internal error in a server function");
     AppError::Internal
 }

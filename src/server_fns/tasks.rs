@@ -13,10 +13,6 @@ use crate::error::AppError;
 /// Tasks per page, in the web app (the API's default is larger; a page should render fast).
 pub const PAGE_SIZE: i64 = 50;
 
-/// What a task operation names a missing task in the log (the page says it in its own words).
-#[cfg(feature = "ssr")]
-const TASK: &str = "task not found";
-
 /// A task id from a form: anything that is not a UUID names no task.
 #[cfg(feature = "ssr")]
 fn task_id(raw: &str) -> Result<uuid::Uuid, AppError> {
@@ -102,13 +98,14 @@ pub async fn update_task(
     use super::server::{extract, signed_in};
     use crate::db::tasks;
     use crate::domain::TaskPatch;
+    use crate::server::auth::NotFound;
     use crate::server::browser::FormPost;
 
     let (state, caller) = signed_in(true).await?;
     let id = task_id(&id)?;
     let patch = TaskPatch::parse(&title, description.as_deref()).map_err(AppError::Validation)?;
     let updated = tasks::update(&state.pool, caller.id, id, &patch).await?;
-    let task = caller.found(&state, updated, TASK).await?;
+    let task = caller.found(&state, updated, NotFound::TASK).await?;
     extract::<FormPost>(&state)
         .await?
         .redirect_to(back.as_deref());
@@ -120,10 +117,11 @@ pub async fn update_task(
 pub async fn toggle_task(id: String) -> Result<Task, AppError> {
     use super::server::signed_in;
     use crate::db::tasks;
+    use crate::server::auth::NotFound;
 
     let (state, caller) = signed_in(true).await?;
     let toggled = tasks::toggle(&state.pool, caller.id, task_id(&id)?).await?;
-    Ok(caller.found(&state, toggled, TASK).await?)
+    Ok(caller.found(&state, toggled, NotFound::TASK).await?)
 }
 
 /// Deletes a task.
@@ -131,10 +129,13 @@ pub async fn toggle_task(id: String) -> Result<Task, AppError> {
 pub async fn delete_task(id: String) -> Result<(), AppError> {
     use super::server::signed_in;
     use crate::db::tasks;
+    use crate::server::auth::NotFound;
 
     let (state, caller) = signed_in(true).await?;
     let deleted = tasks::delete(&state.pool, caller.id, task_id(&id)?).await?;
-    Ok(caller.found(&state, deleted.then_some(()), TASK).await?)
+    Ok(caller
+        .found(&state, deleted.then_some(()), NotFound::TASK)
+        .await?)
 }
 
 /// Deletes every completed task, in one statement. Returns how many went.

@@ -49,6 +49,11 @@ impl AuthError {
 #[error("{0}")]
 pub struct NotFound(pub &'static str);
 
+impl NotFound {
+    /// A task that is not there for this caller (both front doors name it so).
+    pub const TASK: Self = Self("task not found");
+}
+
 /// Either answer to "nothing found": the caller's user is gone, or the thing is not theirs.
 #[derive(Debug, thiserror::Error)]
 pub enum Absent {
@@ -133,13 +138,13 @@ impl Caller {
         &self,
         state: &AppState,
         value: Option<T>,
-        what: &'static str,
+        what: NotFound,
     ) -> Result<T, Absent> {
         match value {
             Some(value) => Ok(value),
             None => {
                 self.confirm(state).await?;
-                Err(Absent::NotFound(NotFound(what)))
+                Err(Absent::NotFound(what))
             }
         }
     }

@@ -16,6 +16,7 @@ use crate::db::sessions::PgSessionStore;
 use crate::domain::User;
 use crate::error::AppError;
 use crate::server::auth::{jwt, AuthError, Caller};
+use crate::server::error::internal;
 use crate::server::state::AppState;
 
 /// The session cookie's name.
@@ -64,7 +65,7 @@ impl FromRequestParts<AppState> for BrowserSession {
             .extensions
             .get::<Session>()
             .cloned()
-            .ok_or_else(|| internal("no session layer on this route"))?;
+            .ok_or_else(|| internal(&"no session layer on this route"))?;
         Ok(Self {
             session,
             // Absent only outside the routes that provide it: resolve afresh then.
@@ -111,7 +112,7 @@ impl BrowserSession {
             .session
             .get::<String>(JWT_KEY)
             .await
-            .map_err(internal)?
+            .map_err(|err| internal(&err))?
         else {
             return Ok(None);
         };
@@ -125,7 +126,11 @@ impl BrowserSession {
                 Err(err) => Err(err.into()),
             },
             Err(err) if err.is_expired() => {
-                let Some(user_id) = self.session.get::<Uuid>(USER_KEY).await.map_err(internal)?
+                let Some(user_id) = self
+                    .session
+                    .get::<Uuid>(USER_KEY)
+                    .await
+                    .map_err(|err| internal(&err))?
                 else {
                     return Ok(None);
                 };
@@ -149,7 +154,10 @@ impl BrowserSession {
         next: Option<&str>,
     ) -> Result<(), AppError> {
         // A new session id at every sign-in: an id planted before it (fixation) is worthless.
-        self.session.cycle_id().await.map_err(internal)?;
+        self.session
+            .cycle_id()
+            .await
+            .map_err(|err| internal(&err))?;
         self.store_token(state, user.id, &user.email).await?;
         leptos_axum::redirect(&safe_next(next));
         Ok(())
@@ -161,16 +169,19 @@ impl BrowserSession {
         user_id: Uuid,
         email: &str,
     ) -> Result<(), AppError> {
-        let token = jwt::issue(&state.keys, user_id, email).map_err(internal)?;
+        let token = jwt::issue(&state.keys, user_id, email).map_err(|err| internal(&err))?;
         self.session
             .insert(USER_KEY, user_id)
             .await
-            .map_err(internal)?;
+            .map_err(|err| internal(&err))?;
         self.session
             .insert(RENEWED_KEY, chrono::Utc::now().timestamp())
             .await
-            .map_err(internal)?;
-        self.session.insert(JWT_KEY, token).await.map_err(internal)
+            .map_err(|err| internal(&err))?;
+        self.session
+            .insert(JWT_KEY, token)
+            .await
+            .map_err(|err| internal(&err))
     }
 
     /// Restarts the session's 7 days when the last restart is an hour old or more: the change
@@ -181,24 +192,19 @@ impl BrowserSession {
             .session
             .get::<i64>(RENEWED_KEY)
             .await
-            .map_err(internal)?
+            .map_err(|err| internal(&err))?
             .unwrap_or(0);
         if now.saturating_sub(renewed) >= RENEW_AFTER_SECS {
             self.session
                 .insert(RENEWED_KEY, now)
                 .await
-                .map_err(internal)?;
+                .map_err(|err| internal(&err))?;
         }
         Ok(())
     }
 
     /// Deletes the session server-side: the cookie is worthless from now on.
     pub async fn sign_out(&self) -> Result<(), AppError> {
-        self.session.flush().await.map_err(internal)
+        self.session.flush().await.map_err(|err| internal(&err))
     }
-}
-
-fn internal(err: impl std::fmt::Display) -> AppError {
-    tracing::error!(error = %err, "session error");
-    AppError::Internal
 }

@@ -12,12 +12,9 @@ use super::json::ApiJson;
 use super::no_store;
 use crate::db;
 use crate::domain::{FieldError, ListQuery, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput};
-use crate::server::auth::{AuthError, Caller};
+use crate::server::auth::{AuthError, Caller, NotFound};
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
-
-/// How a missing task is named in its 404.
-const TASK: &str = "task not found";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,7 +29,7 @@ pub fn router() -> Router<AppState> {
 /// An `{id}` that is not a UUID names no task: 404, like any other missing task.
 async fn task_id(raw: &str, caller: &Caller, state: &AppState) -> Result<Uuid, ApiError> {
     let id = Uuid::parse_str(raw).ok();
-    Ok(caller.found(state, id, TASK).await?)
+    Ok(caller.found(state, id, NotFound::TASK).await?)
 }
 
 /// The user's tasks, newest first, one keyset page at a time.
@@ -127,7 +124,9 @@ pub(super) async fn get_one(
 ) -> Result<Response, ApiError> {
     let id = task_id(&id, &caller, &state).await?;
     let task = db::tasks::get(&state.pool, caller.id, id).await?;
-    Ok(no_store(Json(caller.found(&state, task, TASK).await?)))
+    Ok(no_store(Json(
+        caller.found(&state, task, NotFound::TASK).await?,
+    )))
 }
 
 /// Replaces a task: a missing `description` becomes null, a missing `completed` false.
@@ -150,7 +149,9 @@ pub(super) async fn replace(
     let id = task_id(&id, &caller, &state).await?;
     let task = NewTask::try_from(input).map_err(ApiError::Validation)?;
     let task = db::tasks::replace(&state.pool, caller.id, id, &task).await?;
-    Ok(no_store(Json(caller.found(&state, task, TASK).await?)))
+    Ok(no_store(Json(
+        caller.found(&state, task, NotFound::TASK).await?,
+    )))
 }
 
 /// Changes the given fields only; `"description": null` clears the description.
@@ -173,7 +174,9 @@ pub(super) async fn update(
     let id = task_id(&id, &caller, &state).await?;
     let patch = TaskPatch::try_from(input).map_err(ApiError::Validation)?;
     let task = db::tasks::update(&state.pool, caller.id, id, &patch).await?;
-    Ok(no_store(Json(caller.found(&state, task, TASK).await?)))
+    Ok(no_store(Json(
+        caller.found(&state, task, NotFound::TASK).await?,
+    )))
 }
 
 /// Flips `completed` atomically: concurrent toggles never lose an update.
@@ -192,7 +195,9 @@ pub(super) async fn toggle(
 ) -> Result<Response, ApiError> {
     let id = task_id(&id, &caller, &state).await?;
     let task = db::tasks::toggle(&state.pool, caller.id, id).await?;
-    Ok(no_store(Json(caller.found(&state, task, TASK).await?)))
+    Ok(no_store(Json(
+        caller.found(&state, task, NotFound::TASK).await?,
+    )))
 }
 
 /// Deletes a task.
@@ -211,6 +216,8 @@ pub(super) async fn delete(
 ) -> Result<Response, ApiError> {
     let id = task_id(&id, &caller, &state).await?;
     let deleted = db::tasks::delete(&state.pool, caller.id, id).await?;
-    caller.found(&state, deleted.then_some(()), TASK).await?;
+    caller
+        .found(&state, deleted.then_some(()), NotFound::TASK)
+        .await?;
     Ok(no_store(StatusCode::NO_CONTENT))
 }
