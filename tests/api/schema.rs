@@ -190,6 +190,12 @@ async fn every_listing_filter_reads_only_that_users_rows_in_index_order(pool: Pg
     // Through the application's own pool, with its connection settings.
     let app_pool = taskdeck::db::pool((*pool.connect_options()).clone(), 1);
     let mut conn = app_pool.acquire().await.unwrap();
+    // Set on the database by a migration, not per connection (PgBouncer would leak it).
+    let mode: String = sqlx::query_scalar("SHOW plan_cache_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "force_custom_plan");
     sqlx::raw_sql(&format!(
         "PREPARE list (uuid, bool, text, timestamptz, uuid, bigint) AS {list}"
     ))
