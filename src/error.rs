@@ -16,6 +16,9 @@ pub enum AppError {
     InvalidCredentials,
     #[error("An account with this email already exists. Sign in instead?")]
     EmailTaken,
+    /// A name already in use, or a limit reached: the server's words, for the person.
+    #[error("{0}")]
+    Conflict(String),
     #[error("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds.")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("Please sign in again.")]

@@ -1,6 +1,8 @@
 //! PostgreSQL access: the connection pool, migrations, and one module per aggregate.
 
+pub mod labels;
 pub mod login_failures;
+pub mod projects;
 pub mod sessions;
 pub mod tasks;
 pub mod users;
@@ -36,6 +38,61 @@ pub enum StartupError {
     },
     #[error("database migrations failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Why a write of a user's data did not happen, in the caller's terms: the database's
+/// constraints are the last word on references, uniqueness and bounds, and their violations are
+/// classified here, once, for every front door.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// A reference or value that is not valid for this caller (a 422 naming the fields).
+    #[error("invalid fields: {0:?}")]
+    Invalid(Vec<crate::domain::FieldError>),
+    /// A per-user limit (API-organise.md, Limits).
+    #[error("you have reached the limit of {limit} {what}")]
+    Limit { what: &'static str, limit: i64 },
+    /// A project or label name the caller already has (case-insensitively).
+    #[error("a {0} with this name already exists")]
+    NameTaken(&'static str),
+    /// The caller's user no longer exists (the foreign key to `users` broke).
+    #[error("the caller's user is gone")]
+    UserGone,
+    #[error(transparent)]
+    Database(sqlx::Error),
+}
+
+impl WriteError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![crate::domain::FieldError::new(field, message)])
+    }
+
+    /// Whether this is a collision of two concurrent moves on one manual-order key.
+    pub fn is_order_collision(&self) -> bool {
+        matches!(self, Self::Database(sqlx::Error::Database(db))
+            if db.constraint() == Some("tasks_manual_order_key"))
+    }
+}
+
+/// What the message of a reference to something the caller does not have says.
+pub const NOT_YOURS_PROJECT: &str = "is not one of your projects";
+
+impl From<sqlx::Error> for WriteError {
+    fn from(err: sqlx::Error) -> Self {
+        let sqlx::Error::Database(db) = &err else {
+            return Self::Database(err);
+        };
+        match db.constraint() {
+            Some("tasks_project_fkey") => Self::invalid("project_id", NOT_YOURS_PROJECT),
+            Some("tasks_due_time_needs_date") => Self::invalid(
+                "due_time",
+                crate::domain::DueError::TimeWithoutDate.to_string(),
+            ),
+            Some("projects_user_name_key") => Self::NameTaken("project"),
+            Some("labels_user_name_key") => Self::NameTaken("label"),
+            Some(_) if db.is_foreign_key_violation() => Self::UserGone,
+            _ => Self::Database(err),
+        }
+    }
 }
 
 /// A connection idle for longer than this is pinged before a request uses it.

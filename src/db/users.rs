@@ -4,6 +4,7 @@ use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use crate::domain::{Email, User};
+use crate::server::time_zone::TimeZone;
 
 /// A user with the fields only the server may see.
 #[derive(Debug, Clone)]
@@ -11,6 +12,7 @@ pub struct UserRecord {
     pub id: Uuid,
     pub email: String,
     pub password_hash: Option<String>,
+    pub timezone: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -19,6 +21,7 @@ impl From<UserRecord> for User {
         User {
             id: record.id,
             email: record.email,
+            timezone: record.timezone,
             created_at: record.created_at,
         }
     }
@@ -30,7 +33,7 @@ pub async fn find_by_id(
 ) -> Result<Option<UserRecord>, sqlx::Error> {
     sqlx::query_as!(
         UserRecord,
-        "SELECT id, email, password_hash, created_at FROM users WHERE id = $1",
+        "SELECT id, email, password_hash, timezone, created_at FROM users WHERE id = $1",
         id
     )
     .fetch_optional(db)
@@ -43,7 +46,7 @@ pub async fn find_by_email(
 ) -> Result<Option<UserRecord>, sqlx::Error> {
     sqlx::query_as!(
         UserRecord,
-        "SELECT id, email, password_hash, created_at FROM users WHERE email = $1",
+        "SELECT id, email, password_hash, timezone, created_at FROM users WHERE email = $1",
         email.as_ref()
     )
     .fetch_optional(db)
@@ -55,15 +58,17 @@ pub async fn create(
     db: impl PgExecutor<'_>,
     email: &Email,
     password_hash: &str,
+    timezone: &TimeZone,
 ) -> Result<Option<UserRecord>, sqlx::Error> {
     sqlx::query_as!(
         UserRecord,
-        "INSERT INTO users (id, email, password_hash) VALUES ($1, $2, $3) \
+        "INSERT INTO users (id, email, password_hash, timezone) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (email) DO NOTHING \
-         RETURNING id, email, password_hash, created_at",
+         RETURNING id, email, password_hash, timezone, created_at",
         Uuid::now_v7(),
         email.as_ref(),
-        password_hash
+        password_hash,
+        timezone.name(),
     )
     .fetch_optional(db)
     .await
@@ -83,12 +88,13 @@ pub async fn find_or_provision(
         r#"WITH inserted AS (
                INSERT INTO users (id, email) VALUES ($1, $2)
                ON CONFLICT DO NOTHING
-               RETURNING id, email, password_hash, created_at
+               RETURNING id, email, password_hash, timezone, created_at
            )
-           SELECT id AS "id!", email AS "email!", password_hash, created_at AS "created_at!"
+           SELECT id AS "id!", email AS "email!", password_hash, timezone AS "timezone!",
+                  created_at AS "created_at!"
            FROM inserted
            UNION ALL
-           SELECT id, email, password_hash, created_at FROM users WHERE id = $1
+           SELECT id, email, password_hash, timezone, created_at FROM users WHERE id = $1
            LIMIT 1"#,
         id,
         email.as_ref()
@@ -102,4 +108,31 @@ pub async fn find_or_provision(
     // concurrent first use inserted this very user after our statement's snapshot was taken.
     // A new statement sees that row if it exists.
     find_by_id(pool, id).await
+}
+
+/// Sets the user's time zone; `None` when the user is gone.
+pub async fn set_timezone(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    timezone: &TimeZone,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    sqlx::query_as!(
+        UserRecord,
+        "UPDATE users SET timezone = $2, updated_at = now() WHERE id = $1 \
+         RETURNING id, email, password_hash, timezone, created_at",
+        id,
+        timezone.name(),
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The user's time zone (UTC for a user who is gone: they have nothing to list).
+pub async fn timezone(db: impl PgExecutor<'_>, id: Uuid) -> Result<TimeZone, sqlx::Error> {
+    let name = sqlx::query_scalar!("SELECT timezone FROM users WHERE id = $1", id)
+        .fetch_optional(db)
+        .await?;
+    Ok(name
+        .and_then(|name| TimeZone::parse(&name).ok())
+        .unwrap_or_default())
 }

@@ -11,6 +11,9 @@ use super::{Email, FieldError, Password};
 pub struct User {
     pub id: Uuid,
     pub email: String,
+    /// An IANA time zone name; "today" in the due filters is the date there. Default `UTC`.
+    #[cfg_attr(feature = "ssr", schema(example = "Europe/Berlin"))]
+    pub timezone: String,
     #[serde(serialize_with = "super::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
 }
@@ -45,6 +48,28 @@ pub struct CredentialsInput {
         schema(value_type = String, required = true, min_length = 8, max_length = 128)
     )]
     pub password: Field<String>,
+}
+
+/// The register body: the credentials, and optionally the user's time zone.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RegisterInput {
+    #[serde(flatten)]
+    pub credentials: CredentialsInput,
+    /// An IANA time zone name; default `UTC`.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "Europe/Berlin"))]
+    pub timezone: Field<String>,
+}
+
+/// `PATCH /api/auth/me`: the user's settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TimeZoneInput {
+    /// An IANA time zone name, such as `Europe/Berlin`.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, example = "Europe/Berlin"))]
+    pub timezone: Field<String>,
 }
 
 /// An email and password that passed validation.

@@ -2,10 +2,11 @@
 //! parameters, the web app's list calls, and the OpenAPI document's description of both), its
 //! [`Cursor`], and what the web app's list shows.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::organise::{parse_due_date, LabelName, Labels, Priority};
 use super::{query_string, FieldError, Task};
 
 /// Tasks per page when the request does not say.
@@ -15,9 +16,109 @@ pub const MAX_LIMIT: i64 = 500;
 /// The longest search text accepted, in characters (code points).
 pub const MAX_SEARCH_CHARS: usize = 255;
 
-/// Which of a user's tasks to list, and from where: parsed once, by [`ListQuery::parse`], from
-/// the API's query string and from the web app's list calls alike, so both get the same rules
-/// and the same messages.
+/// The order of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(rename_all = "lowercase"))]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    Created,
+    /// Earliest due first (date, then time; a date's untimed tasks before its timed ones);
+    /// undated last; ties newest first.
+    Due,
+    /// Highest first; ties newest first.
+    Priority,
+    /// The project's manual order (needs `project`).
+    Manual,
+}
+
+impl Sort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Due => "due",
+            Self::Priority => "priority",
+            Self::Manual => "manual",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        [Self::Created, Self::Due, Self::Priority, Self::Manual]
+            .into_iter()
+            .find(|sort| sort.as_str() == value)
+    }
+}
+
+/// `project=`: one project, or the Inbox (tasks in no project).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectFilter {
+    Inbox,
+    Project(Uuid),
+}
+
+impl ProjectFilter {
+    /// The project id, `None` for the Inbox.
+    pub fn id(self) -> Option<Uuid> {
+        match self {
+            Self::Inbox => None,
+            Self::Project(id) => Some(id),
+        }
+    }
+
+    fn encode(self) -> String {
+        match self {
+            Self::Inbox => "inbox".to_owned(),
+            Self::Project(id) => id.to_string(),
+        }
+    }
+}
+
+/// `due=`: which due dates, relative to today in the user's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(rename_all = "lowercase"))]
+pub enum DueFilter {
+    /// No due date.
+    None,
+    /// Any due date.
+    Any,
+    /// Before now: a date before today, or today at a time already past.
+    Overdue,
+    /// Today.
+    Today,
+    /// After today.
+    Upcoming,
+}
+
+impl DueFilter {
+    const ALL: [Self; 5] = [
+        Self::None,
+        Self::Any,
+        Self::Overdue,
+        Self::Today,
+        Self::Upcoming,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Any => "any",
+            Self::Overdue => "overdue",
+            Self::Today => "today",
+            Self::Upcoming => "upcoming",
+        }
+    }
+
+    /// Whether the filter depends on the user's today.
+    pub fn needs_today(self) -> bool {
+        matches!(self, Self::Overdue | Self::Today | Self::Upcoming)
+    }
+}
+
+/// Which of a user's tasks to list, in which order, and from where: parsed once, by
+/// [`ListQuery::parse`], from the API's query string and from the web app's list calls alike, so
+/// both get the same rules and the same messages.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
@@ -28,19 +129,51 @@ pub struct ListQuery {
     /// and `\` are literal.
     #[cfg_attr(feature = "ssr", param(max_length = 255))]
     pub q: Option<String>,
-    /// Page size.
-    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 500, default = 100))]
-    pub limit: Option<i64>,
-    /// The opaque value from the previous page's `next` link. It is bound to the user it was
-    /// made for and to the page's filters (`completed` and `q`): used with other filters, or
-    /// without the ones it was made with, it is a 422 naming `cursor` (so a client that passes
-    /// back only the cursor learns to pass the filters too, rather than silently getting
-    /// another listing's tasks). `limit` may change from page to page.
+    /// Only this project's tasks (a project id), or the Inbox's (`inbox`). An unknown or another
+    /// user's project is a 422 naming `project`.
     #[cfg_attr(
         feature = "ssr",
         param(
             value_type = Option<String>,
-            pattern = "^[0-9]+_[0-9a-f]{32}_[0-9a-f]{32}_[tfa][0-9a-f]{16}$"
+            pattern = "^(inbox|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$"
+        )
+    )]
+    pub project: Option<ProjectFilter>,
+    /// Repeatable: only tasks carrying every one of these labels (case-insensitive; a name with
+    /// no label matches nothing).
+    #[cfg_attr(
+        feature = "ssr",
+        param(rename = "label", value_type = Option<Vec<String>>, max_items = 20, style = Form, explode)
+    )]
+    pub labels: Vec<String>,
+    /// Only tasks of this priority.
+    #[cfg_attr(feature = "ssr", param(minimum = 0, maximum = 3))]
+    pub priority: Option<i16>,
+    /// Only tasks due so, relative to today in the user's time zone.
+    #[cfg_attr(feature = "ssr", param(inline))]
+    pub due: Option<DueFilter>,
+    /// Only tasks due on or after this date (`YYYY-MM-DD`).
+    #[cfg_attr(feature = "ssr", param(value_type = Option<String>, format = Date))]
+    pub due_from: Option<NaiveDate>,
+    /// Only tasks due on or before this date (`YYYY-MM-DD`), not before `due_from`.
+    #[cfg_attr(feature = "ssr", param(value_type = Option<String>, format = Date))]
+    pub due_to: Option<NaiveDate>,
+    /// The order; `manual` needs `project`. Default `created`.
+    #[cfg_attr(feature = "ssr", param(inline))]
+    pub sort: Option<Sort>,
+    /// Page size.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 500, default = 100))]
+    pub limit: Option<i64>,
+    /// The opaque value from the previous page's `next` link. It is bound to the user it was
+    /// made for, to the page's `sort` and to its filters: used with another sort or other
+    /// filters, or without the ones it was made with, it is a 422 naming `cursor` (so a client
+    /// that passes back only the cursor learns to pass the rest too, rather than silently
+    /// getting another listing's tasks). `limit` may change from page to page.
+    #[cfg_attr(
+        feature = "ssr",
+        param(
+            value_type = Option<String>,
+            pattern = "^-?[0-9]+_[0-9a-f]{32}_[0-9a-f]{32}_[tfa][0-9a-f]{32}_(c|d-?[0-9]+|p[0-3]|m[0-9A-Za-z]+)$"
         )
     )]
     pub cursor: Option<Cursor>,
@@ -62,15 +195,51 @@ pub enum ParamError {
     #[error("is not a cursor from this listing's next link")]
     Cursor,
     #[error(
-        "was made for a page with {0}: give the page after it the same completed and q (or \
-         follow its next link)"
+        "was made for a page with {0}: give the page after it the same filters (or follow its \
+         next link)"
     )]
     CursorFilters(String),
+    #[error(
+        "was made for sort={0}: give the page after it the same sort (or follow its next link)"
+    )]
+    CursorSort(&'static str),
+    #[error("must be a project id or inbox")]
+    Project,
+    #[error("is not one of your projects")]
+    UnknownProject,
+    #[error("{0}")]
+    Label(String),
+    #[error("must be given at most {max} times", max = Labels::MAX)]
+    TooManyLabels,
+    #[error("must be an integer from 0 to {max}", max = Priority::MAX)]
+    Priority,
+    #[error("must be one of none, any, overdue, today, upcoming")]
+    Due,
+    #[error("{0}")]
+    Date(String),
+    #[error("must not be before due_from")]
+    DueRange,
+    #[error("must be one of created, due, priority, manual")]
+    Sort,
+    #[error("sort=manual needs a project (project=<id> or project=inbox)")]
+    ManualNeedsProject,
 }
 
 impl ListQuery {
     /// The parameters this type reads; any other is ignored.
-    pub const PARAMETERS: [&'static str; 4] = ["completed", "q", "limit", "cursor"];
+    pub const PARAMETERS: [&'static str; 11] = [
+        "completed",
+        "q",
+        "project",
+        "label",
+        "priority",
+        "due",
+        "due_from",
+        "due_to",
+        "sort",
+        "limit",
+        "cursor",
+    ];
 
     /// Parses query parameters for `user_id`'s listing, reporting every bad parameter. An empty
     /// `q` searches for nothing; a cursor is only good for the user it was made for.
@@ -85,7 +254,7 @@ impl ListQuery {
             if !Self::PARAMETERS.contains(&name) {
                 continue;
             }
-            let result = if seen.contains(&name) {
+            let result = if name != "label" && seen.contains(&name) {
                 Err(ParamError::Repeated)
             } else {
                 seen.push(name);
@@ -95,10 +264,25 @@ impl ListQuery {
                 errors.push(FieldError::new(name, err.to_string()));
             }
         }
+        let mut report = |name: &str, err: ParamError| {
+            errors.push(FieldError::new(name, err.to_string()));
+        };
+        if query.labels.len() > Labels::MAX {
+            report("label", ParamError::TooManyLabels);
+        }
+        if let (Some(from), Some(to)) = (query.due_from, query.due_to) {
+            if to < from {
+                report("due_to", ParamError::DueRange);
+            }
+        }
+        if query.sort == Some(Sort::Manual) && query.project.is_none() {
+            report("sort", ParamError::ManualNeedsProject);
+        }
         if let Some(cursor) = &query.cursor {
-            if let Some(made_for) = cursor.filters.mismatch(&Filters::of(&query)) {
-                let err = ParamError::CursorFilters(made_for);
-                errors.push(FieldError::new("cursor", err.to_string()));
+            if cursor.key.sort() != query.sort() {
+                report("cursor", ParamError::CursorSort(cursor.key.sort().as_str()));
+            } else if let Some(made_for) = cursor.filters.mismatch(&Filters::of(&query)) {
+                report("cursor", ParamError::CursorFilters(made_for));
             }
         }
         if errors.is_empty() {
@@ -122,6 +306,42 @@ impl ListQuery {
                 return Err(ParamError::SearchTooLong)
             }
             "q" => self.q = (!value.is_empty()).then(|| value.to_owned()),
+            "project" => {
+                self.project = Some(if value == "inbox" {
+                    ProjectFilter::Inbox
+                } else {
+                    ProjectFilter::Project(Uuid::try_parse(value).map_err(|_| ParamError::Project)?)
+                });
+            }
+            "label" => {
+                let name = LabelName::parse(value).map_err(|e| ParamError::Label(e.to_string()))?;
+                self.labels.push(name.as_ref().to_owned());
+            }
+            "priority" => {
+                let priority = value
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|p| Priority::new(p).ok())
+                    .ok_or(ParamError::Priority)?;
+                self.priority = Some(priority.get());
+            }
+            "due" => {
+                self.due = Some(
+                    DueFilter::ALL
+                        .into_iter()
+                        .find(|due| due.as_str() == value)
+                        .ok_or(ParamError::Due)?,
+                );
+            }
+            "due_from" | "due_to" => {
+                let date = parse_due_date(value).map_err(|e| ParamError::Date(e.to_string()))?;
+                if name == "due_from" {
+                    self.due_from = Some(date);
+                } else {
+                    self.due_to = Some(date);
+                }
+            }
+            "sort" => self.sort = Some(Sort::parse(value).ok_or(ParamError::Sort)?),
             "limit" => match value.parse::<i64>() {
                 Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => self.limit = Some(limit),
                 _ => return Err(ParamError::Limit),
@@ -131,9 +351,22 @@ impl ListQuery {
         Ok(())
     }
 
-    /// The cursor of the page after `last`, bound to this query's filters.
-    pub fn cursor_after(&self, last: &Task) -> Cursor {
+    /// The order: as given, or newest first.
+    pub fn sort(&self) -> Sort {
+        self.sort.unwrap_or_default()
+    }
+
+    /// The cursor of the page after `last` (whose manual-order key is `position`), bound to
+    /// this query's sort and filters.
+    pub fn cursor_after(&self, last: &Task, position: &str) -> Cursor {
+        let key = match self.sort() {
+            Sort::Created => SortKey::Created,
+            Sort::Due => SortKey::Due(super::organise::due_rank(last.due_date, last.due_time)),
+            Sort::Priority => SortKey::Priority(last.priority),
+            Sort::Manual => SortKey::Manual(position.to_owned()),
+        };
         Cursor {
+            key,
             created_at: last.created_at,
             id: last.id,
             filters: Filters::of(self),
@@ -145,18 +378,31 @@ impl ListQuery {
         self.limit.unwrap_or(DEFAULT_LIMIT)
     }
 
-    /// The query string of the page after `last`: this query's parameters as given, and the
-    /// cursor just past `last`.
-    pub fn next_page(&self, last: &Task, user_id: Uuid) -> String {
+    /// The query string of the page at `next`: this query's parameters as given, and that
+    /// cursor.
+    pub fn next_page(&self, next: &Cursor, user_id: Uuid) -> String {
         let completed = self.completed.map(|c| c.to_string());
+        let project = self.project.map(ProjectFilter::encode);
+        let priority = self.priority.map(|p| p.to_string());
+        let due_from = self.due_from.map(|d| d.to_string());
+        let due_to = self.due_to.map(|d| d.to_string());
         let limit = self.limit.map(|l| l.to_string());
-        let cursor = self.cursor_after(last).encode(user_id);
-        let pairs = [
+        let cursor = next.encode(user_id);
+        let mut pairs = vec![
             ("completed", completed.as_deref()),
             ("q", self.q.as_deref()),
+            ("project", project.as_deref()),
+        ];
+        pairs.extend(self.labels.iter().map(|l| ("label", Some(l.as_str()))));
+        pairs.extend([
+            ("priority", priority.as_deref()),
+            ("due", self.due.map(DueFilter::as_str)),
+            ("due_from", due_from.as_deref()),
+            ("due_to", due_to.as_deref()),
+            ("sort", self.sort.map(Sort::as_str)),
             ("limit", limit.as_deref()),
             ("cursor", Some(cursor.as_str())),
-        ];
+        ]);
         query_string(
             pairs
                 .iter()
@@ -165,27 +411,78 @@ impl ListQuery {
     }
 }
 
-/// A position in a user's newest-first list (the last task of the previous page), bound to the
-/// user it was made for and to the filters of its listing: a cursor used with other filters is
-/// refused ([`ParamError::CursorFilters`]), so that a client that passes back only the cursor
-/// never silently gets a page of another listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a page ends in its sort's order: the last task's key in that order (newest first
+/// breaks every tie, so the creation time and id follow).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortKey {
+    Created,
+    /// The task's `due_rank` (see [`super::organise::due_rank`]).
+    Due(i64),
+    Priority(i16),
+    /// The task's manual-order key.
+    Manual(String),
+}
+
+impl SortKey {
+    pub fn sort(&self) -> Sort {
+        match self {
+            Self::Created => Sort::Created,
+            Self::Due(_) => Sort::Due,
+            Self::Priority(_) => Sort::Priority,
+            Self::Manual(_) => Sort::Manual,
+        }
+    }
+
+    fn encode(&self) -> String {
+        match self {
+            Self::Created => "c".to_owned(),
+            Self::Due(rank) => format!("d{rank}"),
+            Self::Priority(priority) => format!("p{priority}"),
+            Self::Manual(key) => format!("m{key}"),
+        }
+    }
+
+    fn decode(raw: &str) -> Option<Self> {
+        let (kind, rest) = (raw.get(..1)?, raw.get(1..)?);
+        match kind {
+            "c" if rest.is_empty() => Some(Self::Created),
+            "d" => rest.parse().ok().map(Self::Due),
+            "p" => rest
+                .parse::<i64>()
+                .ok()
+                .and_then(|p| Priority::new(p).ok())
+                .map(|p| Self::Priority(p.get())),
+            "m" if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+                Some(Self::Manual(rest.to_owned()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A position in a user's listing (the last task of the previous page), bound to the user it
+/// was made for, to its sort and to the filters of its listing: a cursor used with another sort
+/// or other filters is refused ([`ParamError::CursorSort`], [`ParamError::CursorFilters`]), so
+/// that a client that passes back only the cursor never silently gets a page of another listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
+    pub key: SortKey,
     pub created_at: DateTime<Utc>,
     pub id: Uuid,
     filters: Filters,
 }
 
 impl Cursor {
-    /// `<microseconds>_<task id>_<user id>_<filters>`: opaque to clients. The API's `next` links
-    /// and the web app's "Load more" carry the same cursor.
-    pub fn encode(self, user_id: Uuid) -> String {
+    /// `<microseconds>_<task id>_<user id>_<filters>_<sort key>`: opaque to clients. The API's
+    /// `next` links and the web app's "Load more" carry the same cursor.
+    pub fn encode(&self, user_id: Uuid) -> String {
         format!(
-            "{}_{}_{}_{}",
+            "{}_{}_{}_{}_{}",
             self.created_at.timestamp_micros(),
             self.id.simple(),
             user_id.simple(),
-            self.filters.encode()
+            self.filters.encode(),
+            self.key.encode()
         )
     }
 
@@ -196,10 +493,12 @@ impl Cursor {
         let id = Uuid::try_parse(parts.next()?).ok()?;
         let owner = Uuid::try_parse(parts.next()?).ok()?;
         let filters = Filters::decode(parts.next()?)?;
+        let key = SortKey::decode(parts.next()?)?;
         if parts.next().is_some() || owner != user_id {
             return None;
         }
         Some(Self {
+            key,
             created_at: DateTime::from_timestamp_micros(micros)?,
             id,
             filters,
@@ -207,7 +506,8 @@ impl Cursor {
     }
 }
 
-/// The filters a cursor's listing had: `completed` as given, and a digest of `q`.
+/// The filters a cursor's listing had: `completed` as given, a digest of `q`, and a digest of
+/// the organising filters (project, labels, priority, due, due_from, due_to).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Filters {
     completed: Option<bool>,
@@ -215,24 +515,43 @@ struct Filters {
     /// ever reads its own user's tasks): a stable digest that tells a different search apart,
     /// the same in every build and on both sides, which std's hashers do not promise.
     q: u64,
+    /// FNV-1a of the other filters in one canonical text (0 without any).
+    other: u64,
 }
 
 impl Filters {
     fn of(query: &ListQuery) -> Self {
+        let mut labels: Vec<String> = query.labels.iter().map(|l| l.to_lowercase()).collect();
+        labels.sort();
+        labels.dedup();
+        let other = [
+            query.project.map(ProjectFilter::encode).unwrap_or_default(),
+            labels.join(","),
+            query.priority.map(|p| p.to_string()).unwrap_or_default(),
+            query.due.map(|d| d.as_str().to_owned()).unwrap_or_default(),
+            query.due_from.map(|d| d.to_string()).unwrap_or_default(),
+            query.due_to.map(|d| d.to_string()).unwrap_or_default(),
+        ];
+        let other = if other.iter().all(String::is_empty) {
+            0
+        } else {
+            fnv1a(&other.join("\u{1f}"))
+        };
         Self {
             completed: query.completed,
             q: query.q.as_deref().map_or(0, fnv1a),
+            other,
         }
     }
 
-    /// One letter for `completed` (`t`, `f`, or `a` for all), then the digest in hex.
+    /// One letter for `completed` (`t`, `f`, or `a` for all), then the digests in hex.
     fn encode(self) -> String {
         let completed = match self.completed {
             Some(true) => 't',
             Some(false) => 'f',
             None => 'a',
         };
-        format!("{completed}{:016x}", self.q)
+        format!("{completed}{:016x}{:016x}", self.q, self.other)
     }
 
     fn decode(raw: &str) -> Option<Self> {
@@ -242,13 +561,14 @@ impl Filters {
             "a" => None,
             _ => return None,
         };
-        let digest = raw.get(1..)?;
-        if digest.len() != 16 {
+        let (q, other) = (raw.get(1..17)?, raw.get(17..)?);
+        if other.len() != 16 {
             return None;
         }
         Some(Self {
             completed,
-            q: u64::from_str_radix(digest, 16).ok()?,
+            q: u64::from_str_radix(q, 16).ok()?,
+            other: u64::from_str_radix(other, 16).ok()?,
         })
     }
 
@@ -268,6 +588,10 @@ impl Filters {
                 _ => "another q",
             };
             made_for.push(q.to_owned());
+        }
+        if self.other != other.other {
+            made_for
+                .push("other project, label, priority, due, due_from or due_to filters".to_owned());
         }
         (!made_for.is_empty()).then(|| made_for.join(" and "))
     }
@@ -368,6 +692,12 @@ mod tests {
             title: title.into(),
             description: description.map(Into::into),
             completed,
+            project_id: None,
+            labels: Vec::new(),
+            priority: 0,
+            due_date: None,
+            due_time: None,
+            completed_at: None,
             user_id: Uuid::now_v7(),
             created_at: Utc::now(),
             updated_at: Utc::now(),
@@ -390,7 +720,7 @@ mod tests {
         let user = Uuid::now_v7();
         let mut last = task("t", None, false);
         last.created_at = DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap();
-        let cursor = ListQuery::default().cursor_after(&last);
+        let cursor = ListQuery::default().cursor_after(&last, "V");
         let raw = cursor.encode(user);
         assert_eq!(Cursor::decode(&raw, user), Some(cursor));
         assert_eq!(Cursor::decode(&raw, Uuid::now_v7()), None);
@@ -444,8 +774,8 @@ mod tests {
         )
         .unwrap();
         let last = task("t", None, true);
-        let next = query.next_page(&last, user);
-        let cursor = query.cursor_after(&last).encode(user);
+        let next = query.next_page(&query.cursor_after(&last, "V"), user);
+        let cursor = query.cursor_after(&last, "V").encode(user);
         assert_eq!(
             next,
             format!("completed=true&q=a%20b%26c&limit=2&cursor={cursor}")
@@ -476,7 +806,7 @@ mod tests {
         let made = |pairs: &[(&str, &str)]| {
             ListQuery::parse(pairs.iter().copied(), user)
                 .unwrap()
-                .cursor_after(&last)
+                .cursor_after(&last, "V")
                 .encode(user)
         };
         let active_milk = made(&[("completed", "false"), ("q", "milk")]);

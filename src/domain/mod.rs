@@ -5,16 +5,26 @@ mod account;
 mod email;
 pub mod input;
 mod listing;
+#[cfg(feature = "ssr")]
+pub mod order;
+pub mod organise;
 mod password;
 mod problem;
 mod task;
 pub mod timestamp;
 
-pub use account::{AuthResponse, Credentials, CredentialsInput, User};
+pub use account::{
+    AuthResponse, Credentials, CredentialsInput, RegisterInput, TimeZoneInput, User,
+};
 pub use email::{Email, EmailError};
 pub use listing::{
-    matches_search, Cursor, ListQuery, ParamError, TaskFilter, TaskPage, DEFAULT_LIMIT, MAX_LIMIT,
-    MAX_SEARCH_CHARS,
+    matches_search, Cursor, DueFilter, ListQuery, ParamError, ProjectFilter, Sort, SortKey,
+    TaskFilter, TaskPage, DEFAULT_LIMIT, MAX_LIMIT, MAX_SEARCH_CHARS,
+};
+pub use organise::{
+    due_rank, parse_due_date, parse_due_time, DueError, Label, LabelName, Labels, LabelsError,
+    Limits, Move, MoveInput, NameError, NameInput, Place, Priority, PriorityError, Project,
+    ProjectName, NO_DUE_RANK,
 };
 pub use password::{Password, PasswordError};
 pub use problem::{FieldError, Problem};

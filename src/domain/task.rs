@@ -1,11 +1,14 @@
 //! Tasks: the validated values and the wire shapes shared by the API, the server functions and
 //! the browser.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::input::{Field, Fields};
+use super::organise::{
+    due_time_format, parse_due_date, parse_due_time, DueError, Labels, Priority,
+};
 use super::FieldError;
 
 /// A task as the API returns it.
@@ -22,6 +25,29 @@ pub struct Task {
     #[cfg_attr(feature = "ssr", schema(required = true, max_length = 10_000))]
     pub description: Option<String>,
     pub completed: bool,
+    /// The project, or `null` for the Inbox.
+    #[cfg_attr(feature = "ssr", schema(required = true))]
+    pub project_id: Option<Uuid>,
+    /// The names of the task's labels, sorted case-insensitively.
+    #[cfg_attr(feature = "ssr", schema(max_items = 20))]
+    pub labels: Vec<String>,
+    /// 0 none, 1 low, 2 medium, 3 high.
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 3))]
+    pub priority: i16,
+    /// `YYYY-MM-DD`, or `null`.
+    #[cfg_attr(feature = "ssr", schema(required = true))]
+    pub due_date: Option<NaiveDate>,
+    /// `HH:MM`, wall-clock time in the user's time zone; only with a `due_date`.
+    #[serde(with = "due_time_format")]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(value_type = Option<String>, required = true, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    )]
+    pub due_time: Option<NaiveTime>,
+    /// When the task became completed; `null` while it is not.
+    #[serde(serialize_with = "super::timestamp::serialize_option")]
+    #[cfg_attr(feature = "ssr", schema(required = true))]
+    pub completed_at: Option<DateTime<Utc>>,
     pub user_id: Uuid,
     #[serde(serialize_with = "super::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
@@ -116,6 +142,30 @@ pub struct TaskInput {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(value_type = bool, default = false))]
     pub completed: Field<bool>,
+    /// One of the caller's projects, or null (the default) for the Inbox.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Uuid>))]
+    pub project_id: Field<Uuid>,
+    /// Label names: each trimmed, 1 to 64 characters, no NUL, no comma; at most 20; a name the
+    /// caller has no label for creates the label. Default `[]`.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<String>, max_items = 20))]
+    pub labels: Field<Vec<String>>,
+    /// 0 to 3, default 0.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = i16, minimum = 0, maximum = 3, default = 0))]
+    pub priority: Field<i64>,
+    /// `YYYY-MM-DD`, years 1900 to 9999, or null (the default).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = Date))]
+    pub due_date: Field<String>,
+    /// `HH:MM`, only with a `due_date`; null is the default.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(value_type = Option<String>, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    )]
+    pub due_time: Field<String>,
 }
 
 /// A validated [`TaskInput`].
@@ -124,6 +174,11 @@ pub struct NewTask {
     pub title: Title,
     pub description: Description,
     pub completed: bool,
+    pub project_id: Option<Uuid>,
+    pub labels: Labels,
+    pub priority: Priority,
+    pub due_date: Option<NaiveDate>,
+    pub due_time: Option<NaiveTime>,
 }
 
 impl NewTask {
@@ -141,6 +196,11 @@ impl NewTask {
                 title: title?,
                 description: description?,
                 completed,
+                project_id: None,
+                labels: Labels::default(),
+                priority: Priority::default(),
+                due_date: None,
+                due_time: None,
             })
         })
     }
@@ -157,11 +217,48 @@ impl TryFrom<TaskInput> for NewTask {
             input.description.or_null().and_then(parse_description),
         );
         let completed = fields.check("completed", input.completed.optional());
+        let project_id = fields.check("project_id", input.project_id.or_null());
+        let labels = fields.check(
+            "labels",
+            input
+                .labels
+                .optional()
+                .and_then(|names| parse_labels(names.unwrap_or_default())),
+        );
+        let priority = fields.check(
+            "priority",
+            input
+                .priority
+                .optional()
+                .and_then(|p| parse_priority(p.unwrap_or(0))),
+        );
+        let due_date = fields.check(
+            "due_date",
+            input
+                .due_date
+                .or_null()
+                .and_then(|d| d.map(parse_date).transpose()),
+        );
+        let due_time = fields.check(
+            "due_time",
+            input
+                .due_time
+                .or_null()
+                .and_then(|t| t.map(parse_time).transpose()),
+        );
+        if let (Some(None), Some(Some(_))) = (&due_date, &due_time) {
+            fields.check("due_time", Err::<(), _>(DueError::TimeWithoutDate));
+        }
         fields.finish(|| {
             Some(Self {
                 title: title?,
                 description: description?,
                 completed: completed?.unwrap_or(false),
+                project_id: project_id?,
+                labels: labels?,
+                priority: priority?,
+                due_date: due_date?,
+                due_time: due_time?,
             })
         })
     }
@@ -186,14 +283,42 @@ pub struct TaskPatchInput {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(value_type = bool))]
     pub completed: Field<bool>,
+    /// Absent: unchanged. `null`: to the Inbox. An id: to that project (at the top of its manual
+    /// order).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Uuid>))]
+    pub project_id: Field<Uuid>,
+    /// Absent: unchanged. A list (`[]` removes every label): replaces the labels.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<String>, max_items = 20))]
+    pub labels: Field<Vec<String>>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = i16, minimum = 0, maximum = 3))]
+    pub priority: Field<i64>,
+    /// Absent: unchanged. `null`: cleared (which clears `due_time` too).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = Date))]
+    pub due_date: Field<String>,
+    /// Absent: unchanged. `null`: cleared. Needs a due date (given or already set).
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(value_type = Option<String>, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    )]
+    pub due_time: Field<String>,
 }
 
-/// A validated [`TaskPatchInput`].
+/// A validated [`TaskPatchInput`]: `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct TaskPatch {
     pub title: Option<Title>,
     pub description: Option<Description>,
     pub completed: Option<bool>,
+    pub project_id: Option<Option<Uuid>>,
+    pub labels: Option<Labels>,
+    pub priority: Option<Priority>,
+    pub due_date: Option<Option<NaiveDate>>,
+    pub due_time: Option<Option<NaiveTime>>,
 }
 
 impl TaskPatch {
@@ -205,7 +330,7 @@ impl TaskPatch {
         Ok(Self {
             title: Some(title),
             description: Some(description),
-            completed: None,
+            ..Self::default()
         })
     }
 }
@@ -230,13 +355,58 @@ impl TryFrom<TaskPatchInput> for TaskPatch {
                 .and_then(|change| change.map(parse_description).transpose()),
         );
         let completed = fields.check("completed", input.completed.optional());
+        let project_id = fields.check("project_id", input.project_id.change());
+        let labels = fields.check(
+            "labels",
+            input
+                .labels
+                .optional()
+                .and_then(|names| names.map(parse_labels).transpose()),
+        );
+        let priority = fields.check(
+            "priority",
+            input
+                .priority
+                .optional()
+                .and_then(|p| p.map(parse_priority).transpose()),
+        );
+        let due_date = fields.check(
+            "due_date",
+            input
+                .due_date
+                .change()
+                .and_then(|d| d.map(|d| d.map(parse_date).transpose()).transpose()),
+        );
+        let due_time = fields.check(
+            "due_time",
+            input
+                .due_time
+                .change()
+                .and_then(|t| t.map(|t| t.map(parse_time).transpose()).transpose()),
+        );
+        // Clearing the date clears the time: a time given with it is a contradiction.
+        if let (Some(Some(None)), Some(Some(Some(_)))) = (&due_date, &due_time) {
+            fields.check("due_time", Err::<(), _>(DueError::TimeWithoutDate));
+        }
         fields.finish(|| {
             Some(Self {
                 title: title?,
                 description: description?,
                 completed: completed?,
+                project_id: project_id?,
+                labels: labels?,
+                priority: priority?,
+                due_date: due_date?,
+                due_time: due_time?,
             })
         })
+    }
+}
+
+impl TaskPatch {
+    /// Whether the labels change, which takes a transaction (the links and the task agree).
+    pub fn changes_labels(&self) -> bool {
+        self.labels.is_some()
     }
 }
 
@@ -246,6 +416,22 @@ fn parse_title(title: String) -> Result<Title, String> {
 
 fn parse_description(description: Option<String>) -> Result<Description, String> {
     Description::parse(description.as_deref()).map_err(|err| err.to_string())
+}
+
+fn parse_labels(names: Vec<String>) -> Result<Labels, String> {
+    Labels::parse(&names).map_err(|err| err.to_string())
+}
+
+fn parse_priority(priority: i64) -> Result<Priority, String> {
+    Priority::new(priority).map_err(|err| err.to_string())
+}
+
+fn parse_date(date: String) -> Result<NaiveDate, String> {
+    parse_due_date(&date).map_err(|err| err.to_string())
+}
+
+fn parse_time(time: String) -> Result<NaiveTime, String> {
+    parse_due_time(&time).map_err(|err| err.to_string())
 }
 
 #[cfg(test)]
@@ -281,7 +467,7 @@ mod tests {
         let input = TaskInput {
             title: Field::Value(" ".into()),
             description: Field::Value("x".repeat(10_001)),
-            completed: Field::Absent,
+            ..TaskInput::default()
         };
         let errors = NewTask::try_from(input).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use super::error::Internal;
 use super::state::AppState;
+use super::time_zone::TimeZone;
 use crate::db;
 use crate::domain::{Credentials, User};
 
@@ -27,13 +28,17 @@ impl From<sqlx::Error> for AccountError {
     }
 }
 
-pub async fn register(state: &AppState, credentials: Credentials) -> Result<User, AccountError> {
+pub async fn register(
+    state: &AppState,
+    credentials: Credentials,
+    timezone: &TimeZone,
+) -> Result<User, AccountError> {
     let hash = state
         .passwords
         .hash(credentials.password)
         .await
         .map_err(AccountError::Internal)?;
-    db::users::create(&state.pool, &credentials.email, &hash)
+    db::users::create(&state.pool, &credentials.email, &hash, timezone)
         .await?
         .map(User::from)
         .ok_or(AccountError::EmailTaken)

@@ -7,6 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::domain::Limits;
 use secrecy::SecretString;
 use sqlx::postgres::PgConnectOptions;
 
@@ -24,6 +25,8 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Whether `X-Forwarded-For` names the client (`TRUST_PROXY_HEADERS`, default false).
     pub trust_proxy_headers: bool,
+    /// Per-user limits (`MAX_TASKS_PER_USER`, `MAX_PROJECTS_PER_USER`, `MAX_LABELS_PER_USER`).
+    pub limits: Limits,
 }
 
 #[derive(Clone)]
@@ -60,6 +63,7 @@ impl fmt::Debug for Config {
             .field("cors_allowed_origins", &self.cors_allowed_origins)
             .field("cookie_secure", &self.cookie_secure)
             .field("trust_proxy_headers", &self.trust_proxy_headers)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -180,6 +184,29 @@ impl Config {
                 get("TRUST_PROXY_HEADERS"),
                 false,
             )?,
+            limits: {
+                let defaults = Limits::default();
+                Limits {
+                    tasks: parse_number(
+                        "MAX_TASKS_PER_USER",
+                        get("MAX_TASKS_PER_USER"),
+                        defaults.tasks,
+                        1..=100_000_000,
+                    )?,
+                    projects: parse_number(
+                        "MAX_PROJECTS_PER_USER",
+                        get("MAX_PROJECTS_PER_USER"),
+                        defaults.projects,
+                        1..=1_000_000,
+                    )?,
+                    labels: parse_number(
+                        "MAX_LABELS_PER_USER",
+                        get("MAX_LABELS_PER_USER"),
+                        defaults.labels,
+                        1..=1_000_000,
+                    )?,
+                }
+            },
         })
     }
 }

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use super::accounts::AccountError;
 use super::auth::{Absent, AuthError, NotFound};
 use super::rest::json::MAX_BODY_BYTES;
+use crate::db::WriteError;
 use crate::domain::{FieldError, Problem};
 use crate::error::AppError;
 
@@ -30,7 +31,7 @@ pub enum ApiError {
     #[error("not found")]
     NotFound(&'static str),
     #[error("{0}")]
-    Conflict(&'static str),
+    Conflict(std::borrow::Cow<'static, str>),
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -100,12 +101,25 @@ impl From<Absent> for ApiError {
 impl From<AccountError> for ApiError {
     fn from(err: AccountError) -> Self {
         match err {
-            AccountError::EmailTaken => Self::Conflict("this email is already registered"),
+            AccountError::EmailTaken => Self::Conflict("this email is already registered".into()),
             AccountError::InvalidCredentials => Self::InvalidCredentials,
             AccountError::Throttled { retry_after_secs } => {
                 Self::TooManyRequests { retry_after_secs }
             }
             AccountError::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(err: WriteError) -> Self {
+        match err {
+            WriteError::Invalid(errors) => Self::Validation(errors),
+            err @ (WriteError::Limit { .. } | WriteError::NameTaken(_)) => {
+                Self::Conflict(err.to_string().into())
+            }
+            WriteError::UserGone => AuthError::Refused.into(),
+            WriteError::Database(err) => Self::internal(err),
         }
     }
 }
@@ -165,6 +179,19 @@ impl From<AccountError> for AppError {
     }
 }
 
+impl From<WriteError> for AppError {
+    fn from(err: WriteError) -> Self {
+        match err {
+            WriteError::Invalid(errors) => AppError::Validation(errors),
+            err @ (WriteError::Limit { .. } | WriteError::NameTaken(_)) => {
+                AppError::Conflict(err.to_string())
+            }
+            WriteError::UserGone => AppError::Unauthorized,
+            WriteError::Database(err) => internal(&err),
+        }
+    }
+}
+
 /// Outside a server function (an extractor's rejection on a plain axum route), an `AppError`
 /// answers as a server function's error would: its status, and its JSON encoding.
 impl IntoResponse for AppError {
@@ -187,7 +214,7 @@ pub fn app_error_status(err: &AppError) -> StatusCode {
     match err {
         AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::InvalidCredentials | AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-        AppError::EmailTaken => StatusCode::CONFLICT,
+        AppError::EmailTaken | AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::CrossSite => StatusCode::FORBIDDEN,
@@ -212,9 +239,8 @@ impl IntoResponse for ApiError {
             Self::Unauthenticated => ("a bearer token is required".into(), vec![]),
             Self::InvalidToken => ("the bearer token is invalid or expired".into(), vec![]),
             Self::InvalidCredentials => ("wrong email or password".into(), vec![]),
-            Self::BadRequest(detail) | Self::NotFound(detail) | Self::Conflict(detail) => {
-                (detail.into(), vec![])
-            }
+            Self::BadRequest(detail) | Self::NotFound(detail) => (detail.into(), vec![]),
+            Self::Conflict(detail) => (detail.into_owned(), vec![]),
             Self::PayloadTooLarge => (
                 format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
                 vec![],

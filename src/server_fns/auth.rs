@@ -39,7 +39,8 @@ pub async fn register(
     let state = state()?;
     extract::<SameOrigin>(&state).await?;
     let credentials = Credentials::parse(&email, password).map_err(AppError::Validation)?;
-    let user = accounts::register(&state, credentials).await?;
+    // The browser's time zone arrives with the organising pages (issue 14); UTC until then.
+    let user = accounts::register(&state, credentials, &Default::default()).await?;
     let session: BrowserSession = extract(&state).await?;
     session.sign_in(&state, &user, next.as_deref()).await
 }

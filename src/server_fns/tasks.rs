@@ -50,18 +50,14 @@ pub async fn list_tasks(
     .map_err(AppError::Validation)?;
     let pool = &state.pool;
     let (page, counts) = tokio::try_join!(
-        tasks::list(pool, caller.id, &query),
-        tasks::counts(pool, caller.id),
+        async { Ok::<_, AppError>(tasks::list(pool, caller.id, &query).await?) },
+        async { Ok::<_, AppError>(tasks::counts(pool, caller.id).await?) },
     )?;
     if page.tasks.is_empty() {
         // Nothing shown, so a deleted user's session must not pass for an empty list.
         caller.confirm(&state).await?;
     }
-    let next = page
-        .more
-        .then(|| page.tasks.last())
-        .flatten()
-        .map(|last| query.cursor_after(last).encode(caller.id));
+    let next = page.next.map(|next| next.encode(caller.id));
     Ok(TaskPage {
         tasks: page.tasks,
         next,
@@ -76,14 +72,11 @@ pub async fn create_task(title: String, description: Option<String>) -> Result<T
     use super::server::signed_in;
     use crate::db::tasks;
     use crate::domain::NewTask;
-    use crate::server::auth::AuthError;
 
     let (state, caller) = signed_in(true).await?;
     let task =
         NewTask::parse(&title, description.as_deref(), false).map_err(AppError::Validation)?;
-    Ok(tasks::create(&state.pool, caller.id, &task)
-        .await
-        .map_err(AuthError::from_write)?)
+    Ok(tasks::create(&state.pool, caller.id, &task, &state.config.limits).await?)
 }
 
 /// Changes a task's title and description (its state stays). `back` is where a plain form post
@@ -104,7 +97,7 @@ pub async fn update_task(
     let (state, caller) = signed_in(true).await?;
     let id = task_id(&id)?;
     let patch = TaskPatch::parse(&title, description.as_deref()).map_err(AppError::Validation)?;
-    let updated = tasks::update(&state.pool, caller.id, id, &patch).await?;
+    let updated = tasks::update(&state.pool, caller.id, id, &patch, &state.config.limits).await?;
     let task = caller.found(&state, updated, NotFound::TASK).await?;
     extract::<FormPost>(&state)
         .await?

@@ -51,7 +51,7 @@ async fn register_returns_the_user_and_a_working_token(pool: PgPool) {
     let user = body["user"].as_object().unwrap();
     assert_eq!(
         user.keys().collect::<Vec<_>>(),
-        ["created_at", "email", "id"],
+        ["created_at", "email", "id", "timezone"],
         "no password hash, nothing else"
     );
     let id: Uuid = body["user"]["id"].as_str().unwrap().parse().unwrap();

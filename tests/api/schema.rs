@@ -129,9 +129,9 @@ async fn deleting_a_user_deletes_their_tasks_only(pool: PgPool) {
 async fn seed_users_with_tasks(pool: &PgPool) {
     sqlx::raw_sql(
         "INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 100) g;
-         INSERT INTO tasks (user_id, title, description, completed, created_at)
+         INSERT INTO tasks (user_id, title, description, completed, completed_at, created_at)
          SELECT u.id, 'task ' || g, CASE WHEN g % 3 = 0 THEN 'note' END, g % 4 = 0,
-                now() - g * interval '1 minute'
+                CASE WHEN g % 4 = 0 THEN now() END, now() - g * interval '1 minute'
          FROM users u, generate_series(1, 200) g;",
     )
     .execute(pool)
@@ -147,111 +147,220 @@ fn plan_text(rows: Vec<(String,)>) -> String {
         .join("\n")
 }
 
-/// The listing statement of `db::tasks::list` (for the first page, and the pages after a cursor), as
-/// PostgreSQL plans them on the application's connections for each combination of filters:
-/// always the (user_id, created_at, id) index, bounded to that user's rows (and, after a
-/// cursor, to the rows past it), never a sequential scan of everyone's tasks, and without text
-/// search in index order with no sort step.
-#[sqlx::test]
-async fn every_listing_filter_reads_only_that_users_rows_in_index_order(pool: PgPool) {
-    seed_users_with_tasks(&pool).await;
+/// A listing's query parameters.
+type Params<'a> = Vec<(&'a str, &'a str)>;
+
+/// A plan without its `SubPlan` and `InitPlan` blocks (each listed task's labels, the label
+/// filter's one lookup of a name): the listing's own walk.
+fn without_subplans(plan: &str) -> String {
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    let mut kept = Vec::new();
+    let mut skipping_deeper_than = None;
+    for line in plan.lines() {
+        if let Some(depth) = skipping_deeper_than {
+            if indent(line) > depth {
+                continue;
+            }
+            skipping_deeper_than = None;
+        }
+        if ["SubPlan", "InitPlan"]
+            .iter()
+            .any(|block| line.trim_start().starts_with(block))
+        {
+            skipping_deeper_than = Some(indent(line));
+            continue;
+        }
+        kept.push(line);
+    }
+    kept.join("\n")
+}
+
+/// A user with 20,000 tasks organised as people do (a fifth in one of 5 projects, a third with one
+/// of 5 labels, 40% due within ten days either side of today, every priority), among 100
+/// users with 200 plain tasks each: where reading everything and sorting would hurt.
+async fn seed_heavy_user(pool: &PgPool) -> (Uuid, Uuid, String) {
+    seed_users_with_tasks(pool).await;
     sqlx::raw_sql(
         "INSERT INTO users (email) VALUES ('heavy@example.com');
-         INSERT INTO tasks (user_id, title, description, completed, created_at)
+         INSERT INTO projects (user_id, name)
+         SELECT id, 'project ' || g FROM users, generate_series(1, 5) g
+         WHERE email = 'heavy@example.com';
+         INSERT INTO labels (user_id, name)
+         SELECT id, 'label ' || g FROM users, generate_series(1, 5) g
+         WHERE email = 'heavy@example.com';
+         INSERT INTO tasks (user_id, title, description, completed, completed_at, created_at,
+                            project_id, priority, due_date, due_time)
          SELECT u.id, 'task ' || g, CASE WHEN g % 3 = 0 THEN 'note' END, g % 4 = 0,
-                now() - g * interval '1 minute'
-         FROM users u, generate_series(1, 5000) g WHERE u.email = 'heavy@example.com';
-         ANALYZE users; ANALYZE tasks;",
+                CASE WHEN g % 4 = 0 THEN now() END, now() - g * interval '1 minute',
+                CASE WHEN g % 5 = 0 THEN (SELECT id FROM projects p WHERE p.user_id = u.id
+                                          ORDER BY id OFFSET (g / 5) % 5 LIMIT 1) END,
+                g % 4,
+                CASE WHEN g % 5 < 2 THEN current_date + (g % 21 - 10) END,
+                CASE WHEN g % 10 = 0 THEN time '09:00' + (g % 48) * interval '15 minutes' END
+         FROM users u, generate_series(1, 20000) g WHERE u.email = 'heavy@example.com';
+         INSERT INTO task_labels (user_id, task_id, label_id, task_created_at)
+         SELECT t.user_id, t.id,
+                (SELECT id FROM labels l WHERE l.user_id = t.user_id
+                 ORDER BY id OFFSET abs(hashtext(t.id::text)) % 5 LIMIT 1),
+                t.created_at
+         FROM tasks t JOIN users u ON u.id = t.user_id
+         WHERE u.email = 'heavy@example.com' AND abs(hashtext(t.title)) % 3 = 0;
+         ANALYZE;",
     )
-    .execute(&pool)
+    .execute(pool)
     .await
     .unwrap();
-    // A user with 5,000 tasks, where reading everything and sorting would hurt.
-    let ada: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'heavy@example.com'")
-        .fetch_one(&pool)
+    let user: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'heavy@example.com'")
+        .fetch_one(pool)
         .await
         .unwrap();
-    // The statement of db::tasks::list, word for word.
-    let list = "SELECT id, title, description, completed, user_id, created_at, updated_at \
-         FROM tasks WHERE user_id = $1 \
-           AND ($2::bool IS NULL OR completed = $2) \
-           AND ($3::text IS NULL OR title ILIKE $3 OR description ILIKE $3) \
-           AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5::uuid)) \
-         ORDER BY created_at DESC, id DESC LIMIT $6";
-    let cursor = (chrono::Utc::now(), Uuid::max());
-    let cases: [(Option<bool>, Option<&str>, bool); 6] = [
-        (None, Some("%milk%"), false),
-        (Some(false), Some("%task%"), false),
-        (Some(true), Some("%x%"), true),
-        (None, None, false),
-        (Some(true), None, false),
-        (None, None, true),
+    let project: Uuid =
+        sqlx::query_scalar("SELECT id FROM projects WHERE user_id = $1 ORDER BY id LIMIT 1")
+            .bind(user)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let label: String =
+        sqlx::query_scalar("SELECT name FROM labels WHERE user_id = $1 ORDER BY id LIMIT 1")
+            .bind(user)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    (user, project, label)
+}
+
+/// Every sort, and the common filters, as `db::tasks::list` states them and PostgreSQL plans
+/// them on the application's connections (first page and a later page): a walk of that sort's
+/// index from the user's first row (or the cursor), stopping at the page size, with no sort step
+/// and no sequential scan; a filter with an index of its own (project, label, priority, due)
+/// reads only the rows it returns.
+#[sqlx::test]
+async fn every_listing_shape_walks_its_index_and_reads_only_what_it_returns(pool: PgPool) {
+    let (user, project, label) = seed_heavy_user(&pool).await;
+    let project = project.to_string();
+    // (query, the index it walks, whether every row it reads is returned)
+    let cases: Vec<(Params, &str, bool)> = vec![
+        (vec![], "tasks_user_created_id_idx", true),
+        (
+            vec![("completed", "false")],
+            "tasks_user_created_id_idx",
+            false,
+        ),
+        (vec![("sort", "due")], "tasks_user_due_idx", true),
+        (vec![("sort", "priority")], "tasks_user_priority_idx", true),
+        (
+            vec![("project", &project), ("sort", "manual")],
+            "tasks_manual_order_key",
+            true,
+        ),
+        (
+            vec![("project", "inbox"), ("sort", "manual")],
+            "tasks_manual_order_key",
+            true,
+        ),
+        (vec![("project", &project)], "tasks_user_project_idx", true),
+        (vec![("label", &label)], "task_labels_label_idx", true),
+        (vec![("priority", "3")], "tasks_user_priority_idx", true),
+        (
+            vec![("due", "today"), ("sort", "due")],
+            "tasks_user_due_idx",
+            true,
+        ),
+        (
+            vec![("due", "overdue"), ("sort", "due")],
+            "tasks_user_due_idx",
+            false,
+        ),
+        (
+            vec![("due", "upcoming"), ("sort", "due")],
+            "tasks_user_due_idx",
+            true,
+        ),
+        (
+            vec![("due", "none"), ("sort", "due")],
+            "tasks_user_due_idx",
+            true,
+        ),
+        (
+            vec![
+                ("due_from", "2000-01-01"),
+                ("due_to", "2100-01-01"),
+                ("sort", "due"),
+            ],
+            "tasks_user_due_idx",
+            true,
+        ),
     ];
     // Through the application's own pool, with its connection settings.
     let app_pool = taskdeck::db::pool((*pool.connect_options()).clone(), 1);
-    let mut conn = app_pool.acquire().await.unwrap();
-    // Set on the database by a migration, not per connection (PgBouncer would leak it).
     let mode: String = sqlx::query_scalar("SHOW plan_cache_mode")
-        .fetch_one(&mut *conn)
+        .fetch_one(&app_pool)
         .await
         .unwrap();
+    // Set on the database by a migration, not per connection (PgBouncer would leak it).
     assert_eq!(mode, "force_custom_plan");
-    sqlx::raw_sql(&format!(
-        "PREPARE list (uuid, bool, text, timestamptz, uuid, bigint) AS {list}"
-    ))
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    let literal = |value: Option<String>| value.map_or("NULL".to_owned(), |v| format!("'{v}'"));
-    for (completed, q, with_cursor) in cases {
-        let completed_arg = completed.map_or("NULL".to_owned(), |c| c.to_string());
-        let q_arg = literal(q.map(str::to_owned));
-        let explain = if with_cursor {
-            format!(
-                "EXPLAIN EXECUTE list('{ada}', {completed_arg}, {q_arg}, '{}', '{}', 101)",
-                cursor.0.to_rfc3339(),
-                cursor.1
-            )
-        } else {
-            format!("EXPLAIN EXECUTE list('{ada}', {completed_arg}, {q_arg}, NULL, NULL, 101)")
-        };
-        let case = format!("completed={completed:?} q={q:?} cursor={with_cursor}");
-        // A plan for these values (the database forces custom plans: see the migration
-        // `plan_each_execution`; a connection of the pool keeps no session settings), also after
-        // more than the five executions at which PostgreSQL would consider a generic plan.
-        for _ in 0..6 {
-            sqlx::raw_sql(&explain[8..])
-                .execute(&mut *conn)
-                .await
-                .unwrap();
-        }
-        let plan = plan_text(
-            sqlx::query_as(&explain)
-                .fetch_all(&mut *conn)
+    let now = chrono::Utc::now().naive_utc();
+    let today = Some((now.date(), now.time()));
+    for (pairs, index, exact) in cases {
+        let mut pairs = pairs;
+        pairs.push(("limit", "50"));
+        let mut query = taskdeck::domain::ListQuery::parse(pairs.iter().copied(), user).unwrap();
+        let first = taskdeck::db::tasks::list(&app_pool, user, &query)
+            .await
+            .unwrap();
+        assert_eq!(
+            first.tasks.len(),
+            50,
+            "{pairs:?}: the seed has enough of these"
+        );
+        for page in ["first", "later"] {
+            if page == "later" {
+                query.cursor = first.next.clone();
+            }
+            let case = format!("{pairs:?}, {page} page");
+            let plan = plan_text(
+                taskdeck::db::tasks::statement(
+                    "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF) ",
+                    user,
+                    &query,
+                    today,
+                )
+                .build_query_as()
+                .fetch_all(&app_pool)
                 .await
                 .unwrap(),
-        );
-        assert!(plan.contains("tasks_user_created_id_idx"), "{case}\n{plan}");
-        let index_cond = plan
-            .lines()
-            .find(|line| line.contains("Index Cond: "))
-            .unwrap_or_default();
-        assert!(
-            index_cond.contains(&format!("user_id = '{ada}'::uuid")),
-            "bounded to the user: {case}\n{plan}"
-        );
-        if with_cursor {
-            assert!(
-                index_cond.contains("ROW(created_at, id) < ROW("),
-                "a later page starts in the index at its cursor: {case}\n{plan}"
             );
-        }
-        assert!(!plan.contains("Seq Scan"), "{case}\n{plan}");
-        // Without text search, walking the index in order and stopping at the page size. (A
-        // rare substring has to be looked for in all of the user's rows either way; then sorting
-        // the few matches is what PostgreSQL may do.)
-        if q.is_none() {
-            assert!(!plan.contains("Sort"), "{case}\n{plan}");
+            assert!(plan.contains(index), "{case}: walks {index}\n{plan}");
+            for table in ["tasks", "task_labels"] {
+                assert!(
+                    !plan.contains(&format!("Seq Scan on {table} ")),
+                    "{case}\n{plan}"
+                );
+            }
+            // (The labels of each listed task are a small sorted subquery of their own, and a
+            // label filter looks its name up once.)
+            let walk_only = without_subplans(&plan);
+            assert!(!walk_only.contains("Sort"), "{case}: no sort step\n{plan}");
+            assert!(
+                plan.lines()
+                    .any(|line| line.contains("Index Cond: ") && line.contains(&user.to_string())),
+                "{case}: bounded to the user\n{plan}"
+            );
+            // The walk's own node reads 51 rows (the page and one to learn that more follow).
+            let walk = plan
+                .lines()
+                .find(|line| line.contains(index))
+                .unwrap_or_default();
+            assert!(
+                walk.contains("actual rows=51 "),
+                "{case}: reads one page\n{plan}"
+            );
+            if exact {
+                assert!(
+                    !walk_only.contains("Rows Removed by Filter"),
+                    "{case}: reads only what it returns\n{plan}"
+                );
+            }
         }
     }
 }

@@ -120,8 +120,11 @@ async fn the_binary_migrates_then_serves(pool: PgPool) {
         tables,
         [
             "_sqlx_migrations",
+            "labels",
             "login_failures",
+            "projects",
             "sessions",
+            "task_labels",
             "tasks",
             "users"
         ]

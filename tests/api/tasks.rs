@@ -86,9 +86,15 @@ async fn create_returns_201_with_location_and_the_task(pool: PgPool) {
         keys,
         [
             "completed",
+            "completed_at",
             "created_at",
             "description",
+            "due_date",
+            "due_time",
             "id",
+            "labels",
+            "priority",
+            "project_id",
             "title",
             "updated_at",
             "user_id"
@@ -555,7 +561,7 @@ async fn bad_listing_parameters_are_422(pool: PgPool) {
         .await;
     assert_problem(response, 422).await;
     // Limits at the bounds are fine, and unknown parameters are ignored.
-    for query in ["limit=1", "limit=500", "page=3&sort=title"] {
+    for query in ["limit=1", "limit=500", "page=3&order=title"] {
         assert_eq!(
             ada.send(Method::GET, &format!("/api/tasks?{query}"), None)
                 .await

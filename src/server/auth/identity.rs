@@ -32,17 +32,6 @@ impl From<sqlx::Error> for AuthError {
     }
 }
 
-impl AuthError {
-    /// A write for a caller whose user does not exist breaks the foreign key to `users`: that
-    /// caller is refused (see [`Caller`]); any other database error is internal.
-    pub fn from_write(err: sqlx::Error) -> Self {
-        match &err {
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => Self::Refused,
-            _ => err.into(),
-        }
-    }
-}
-
 /// Something the caller asked for that does not exist for them (or belongs to someone else:
 /// the two are indistinguishable). Each front door maps it once.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
@@ -52,6 +41,8 @@ pub struct NotFound(pub &'static str);
 impl NotFound {
     /// A task that is not there for this caller (both front doors name it so).
     pub const TASK: Self = Self("task not found");
+    pub const PROJECT: Self = Self("project not found");
+    pub const LABEL: Self = Self("label not found");
 }
 
 /// Either answer to "nothing found": the caller's user is gone, or the thing is not theirs.
@@ -68,7 +59,7 @@ pub enum Absent {
 /// For a token of our own issuer the verified `sub` is taken as it is, without asking the
 /// database, so that a task query is the request's only round trip. That stays safe because a
 /// deleted user's tasks are deleted with them (`ON DELETE CASCADE`) and a write for an unknown
-/// user breaks the foreign key ([`AuthError::from_write`]): such a token reaches nothing. Only
+/// user breaks the foreign key (`db::WriteError::UserGone`): such a token reaches nothing. Only
 /// when a query finds nothing does [`Caller::found`] ask whether the user still exists, to refuse
 /// the token (API.md: a deleted user's token is a 401) rather than answer 404. A trusted main
 /// app's token is resolved, and its user provisioned, at once.

@@ -8,23 +8,27 @@ use axum::{Json, Router};
 
 use super::json::ApiJson;
 use super::no_store;
-use crate::domain::{AuthResponse, Credentials, CredentialsInput, User};
+use crate::db;
+use crate::domain::{
+    AuthResponse, Credentials, CredentialsInput, FieldError, RegisterInput, TimeZoneInput, User,
+};
 use crate::server::accounts;
-use crate::server::auth::{jwt, Caller, ClientIp};
+use crate::server::auth::{jwt, AuthError, Caller, ClientIp};
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
+use crate::server::time_zone::TimeZone;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/register", post(register))
         .route("/auth/login", post(login))
-        .route("/auth/me", get(me))
+        .route("/auth/me", get(me).patch(update_me))
 }
 
 /// Creates an account and signs it in.
 #[utoipa::path(
     post, path = "/api/auth/register", tag = "auth",
-    request_body = CredentialsInput,
+    request_body = RegisterInput,
     responses(
         (status = 201, description = "Registered; a token for the new user", body = AuthResponse),
         super::openapi::BodyErrors,
@@ -33,10 +37,19 @@ pub fn router() -> Router<AppState> {
 )]
 pub(super) async fn register(
     State(state): State<AppState>,
-    ApiJson(input): ApiJson<CredentialsInput>,
+    ApiJson(input): ApiJson<RegisterInput>,
 ) -> Result<Response, ApiError> {
-    let credentials = Credentials::try_from(input).map_err(ApiError::Validation)?;
-    let user = accounts::register(&state, credentials).await?;
+    let credentials = Credentials::try_from(input.credentials);
+    let timezone = time_zone(input.timezone.optional());
+    let (credentials, timezone) = match (credentials, timezone) {
+        (Ok(credentials), Ok(timezone)) => (credentials, timezone.unwrap_or_default()),
+        (credentials, timezone) => {
+            let mut errors = credentials.err().unwrap_or_default();
+            errors.extend(timezone.err());
+            return Err(ApiError::Validation(errors));
+        }
+    };
+    let user = accounts::register(&state, credentials, &timezone).await?;
     signed_in(&state, user, StatusCode::CREATED)
 }
 
@@ -74,6 +87,41 @@ pub(super) async fn me(
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
     Ok(no_store(Json(caller.user(&state).await?)))
+}
+
+/// Changes the signed-in user's settings: their time zone.
+#[utoipa::path(
+    patch, path = "/api/auth/me", tag = "auth", security(("bearer" = [])),
+    request_body = TimeZoneInput,
+    responses(
+        (status = 200, description = "The updated user", body = User),
+        (status = 401, response = super::openapi::Unauthorized),
+        super::openapi::BodyErrors,
+    )
+)]
+pub(super) async fn update_me(
+    caller: Caller,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<TimeZoneInput>,
+) -> Result<Response, ApiError> {
+    let timezone = time_zone(input.timezone.required().map(Some))
+        .map_err(|error| ApiError::Validation(vec![error]))?
+        .unwrap_or_default();
+    match db::users::set_timezone(&state.pool, caller.id, &timezone).await? {
+        Some(user) => Ok(no_store(Json(User::from(user)))),
+        // The token's user is gone: the token is refused.
+        None => Err(AuthError::Refused.into()),
+    }
+}
+
+/// A `timezone` member, checked against the time zone database.
+fn time_zone(member: Result<Option<String>, String>) -> Result<Option<TimeZone>, FieldError> {
+    member
+        .and_then(|name| {
+            name.map(|name| TimeZone::parse(&name).map_err(|err| err.to_string()))
+                .transpose()
+        })
+        .map_err(|message| FieldError::new("timezone", message))
 }
 
 fn signed_in(state: &AppState, user: User, status: StatusCode) -> Result<Response, ApiError> {

@@ -1,8 +1,11 @@
 //! The public JSON API under `/api` (contract: API.md). Each resource adds its own `router()`.
 
 pub mod auth;
+pub mod docs;
 pub mod json;
+pub mod labels;
 pub mod openapi;
+pub mod projects;
 pub mod tasks;
 
 use axum::extract::Request;
@@ -24,6 +27,9 @@ pub fn mount(app: Router<AppState>, config: &Config) -> Router<AppState> {
     let api = Router::new()
         .merge(auth::router())
         .merge(tasks::router())
+        .merge(projects::router())
+        .merge(labels::router())
+        .merge(docs::router())
         .route("/openapi.json", axum::routing::get(openapi::openapi_json))
         .fallback(not_found)
         .layer(middleware::from_fn(problem_for_bare_errors))

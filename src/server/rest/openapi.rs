@@ -9,9 +9,10 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi, ToResponse, ToSchema};
 
-use super::{auth, tasks};
+use super::{auth, labels, projects, tasks};
 use crate::domain::{
-    AuthResponse, CredentialsInput, FieldError, Problem, Task, TaskInput, TaskPatchInput, User,
+    AuthResponse, CredentialsInput, DueFilter, FieldError, Label, MoveInput, NameInput, Problem,
+    Project, RegisterInput, Sort, Task, TaskInput, TaskPatchInput, TimeZoneInput, User,
 };
 use crate::server::health::{self, HealthStatus};
 
@@ -31,6 +32,7 @@ pub const BEARER: &str = "bearer";
         auth::register,
         auth::login,
         auth::me,
+        auth::update_me,
         tasks::list,
         tasks::create,
         tasks::get_one,
@@ -38,6 +40,17 @@ pub const BEARER: &str = "bearer";
         tasks::update,
         tasks::toggle,
         tasks::delete,
+        tasks::move_task,
+        projects::list,
+        projects::create,
+        projects::get_one,
+        projects::rename,
+        projects::delete,
+        labels::list,
+        labels::create,
+        labels::get_one,
+        labels::rename,
+        labels::delete,
         openapi_json,
         health::healthz,
         health::readyz,
@@ -50,6 +63,14 @@ pub const BEARER: &str = "bearer";
             User,
             AuthResponse,
             CredentialsInput,
+            RegisterInput,
+            TimeZoneInput,
+            Project,
+            Label,
+            NameInput,
+            MoveInput,
+            Sort,
+            DueFilter,
             Problem,
             ValidationProblem,
             FieldError,
@@ -72,6 +93,8 @@ pub const BEARER: &str = "bearer";
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "tasks", description = "A user's tasks"),
+        (name = "projects", description = "Named lists of tasks"),
+        (name = "labels", description = "Names tasks carry"),
         (name = "operations", description = "Probes and this document"),
     )
 )]

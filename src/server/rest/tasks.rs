@@ -4,15 +4,17 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, patch};
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use uuid::Uuid;
 
 use super::json::ApiJson;
 use super::no_store;
 use crate::db;
-use crate::domain::{FieldError, ListQuery, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput};
-use crate::server::auth::{AuthError, Caller, NotFound};
+use crate::domain::{
+    FieldError, ListQuery, MoveInput, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput,
+};
+use crate::server::auth::{Caller, NotFound};
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
 
@@ -24,6 +26,7 @@ pub fn router() -> Router<AppState> {
             get(get_one).put(replace).patch(update).delete(delete),
         )
         .route("/tasks/{id}/toggle", patch(toggle))
+        .route("/tasks/{id}/move", post(move_task))
 }
 
 /// An `{id}` that is not a UUID names no task: 404, like any other missing task.
@@ -32,12 +35,12 @@ async fn task_id(raw: &str, caller: &Caller, state: &AppState) -> Result<Uuid, A
     Ok(caller.found(state, id, NotFound::TASK).await?)
 }
 
-/// The user's tasks, newest first, one keyset page at a time.
+/// The user's tasks, filtered and sorted, one keyset page at a time.
 #[utoipa::path(
     get, path = "/api/tasks", tag = "tasks", security(("bearer" = [])),
     params(ListQuery),
     responses(
-        (status = 200, description = "One page of tasks, newest first", body = [Task],
+        (status = 200, description = "One page of tasks, in the `sort` order", body = [Task],
             headers(("Link" = String, description = "`</api/tasks?…&cursor=…>; rel=\"next\"` while more tasks follow"))),
         (status = 401, response = super::openapi::Unauthorized),
         (status = 422, response = super::openapi::UnprocessableContent),
@@ -61,18 +64,19 @@ pub(super) async fn list(
         caller.id,
     )
     .map_err(ApiError::Validation)?;
-    let db::tasks::Page { tasks, more } = db::tasks::list(&state.pool, caller.id, &query).await?;
-    if tasks.is_empty() {
-        // Nothing shown, so a deleted user's token must not pass for an empty list.
+    let page = db::tasks::list(&state.pool, caller.id, &query).await;
+    if page.as_ref().map_or(true, |page| page.tasks.is_empty()) {
+        // Nothing shown, so a deleted user's token must not pass for an empty list (or for an
+        // unknown project).
         caller.confirm(&state).await?;
     }
-    let next = match tasks.last() {
-        Some(last) if more => Some(format!(
+    let db::tasks::Page { tasks, next } = page?;
+    let next = next.map(|next| {
+        format!(
             "</api/tasks?{}>; rel=\"next\"",
-            query.next_page(last, caller.id)
-        )),
-        _ => None,
-    };
+            query.next_page(&next, caller.id)
+        )
+    });
     let mut response = no_store(Json(tasks));
     if let Some(link) = next.and_then(|link| HeaderValue::from_str(&link).ok()) {
         response.headers_mut().insert(header::LINK, link);
@@ -97,9 +101,7 @@ pub(super) async fn create(
     ApiJson(input): ApiJson<TaskInput>,
 ) -> Result<Response, ApiError> {
     let task = NewTask::try_from(input).map_err(ApiError::Validation)?;
-    let task = db::tasks::create(&state.pool, caller.id, &task)
-        .await
-        .map_err(AuthError::from_write)?;
+    let task = db::tasks::create(&state.pool, caller.id, &task, &state.config.limits).await?;
     let location =
         HeaderValue::from_str(&format!("/api/tasks/{}", task.id)).map_err(ApiError::internal)?;
     let mut response = no_store(Json(task));
@@ -129,7 +131,7 @@ pub(super) async fn get_one(
     )))
 }
 
-/// Replaces a task: a missing `description` becomes null, a missing `completed` false.
+/// Replaces a task: every missing field takes its default (null, `[]`, 0, false).
 #[utoipa::path(
     put, path = "/api/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The task's id; anything else is a 404")),
     request_body = TaskInput,
@@ -148,13 +150,13 @@ pub(super) async fn replace(
 ) -> Result<Response, ApiError> {
     let id = task_id(&id, &caller, &state).await?;
     let task = NewTask::try_from(input).map_err(ApiError::Validation)?;
-    let task = db::tasks::replace(&state.pool, caller.id, id, &task).await?;
+    let task = db::tasks::replace(&state.pool, caller.id, id, &task, &state.config.limits).await?;
     Ok(no_store(Json(
         caller.found(&state, task, NotFound::TASK).await?,
     )))
 }
 
-/// Changes the given fields only; `"description": null` clears the description.
+/// Changes the given fields only; `null` clears a nullable field, `"labels": []` every label.
 #[utoipa::path(
     patch, path = "/api/tasks/{id}", tag = "tasks", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The task's id; anything else is a 404")),
     request_body = TaskPatchInput,
@@ -173,7 +175,7 @@ pub(super) async fn update(
 ) -> Result<Response, ApiError> {
     let id = task_id(&id, &caller, &state).await?;
     let patch = TaskPatch::try_from(input).map_err(ApiError::Validation)?;
-    let task = db::tasks::update(&state.pool, caller.id, id, &patch).await?;
+    let task = db::tasks::update(&state.pool, caller.id, id, &patch, &state.config.limits).await?;
     Ok(no_store(Json(
         caller.found(&state, task, NotFound::TASK).await?,
     )))
@@ -220,4 +222,30 @@ pub(super) async fn delete(
         .found(&state, deleted.then_some(()), NotFound::TASK)
         .await?;
     Ok(no_store(StatusCode::NO_CONTENT))
+}
+
+/// Moves a task in its project's manual order, or into another project (API-organise.md,
+/// Moving): only the moved task's place changes.
+#[utoipa::path(
+    post, path = "/api/tasks/{id}/move", tag = "tasks", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The task's id; anything else is a 404")),
+    request_body = MoveInput,
+    responses(
+        (status = 200, description = "The moved task", body = Task),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 404, response = super::openapi::NotFound),
+        super::openapi::BodyErrors,
+    )
+)]
+pub(super) async fn move_task(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<MoveInput>,
+) -> Result<Response, ApiError> {
+    let id = task_id(&id, &caller, &state).await?;
+    let to = input.parse(id).map_err(ApiError::Validation)?;
+    let task = db::tasks::move_to(&state.pool, caller.id, id, to).await?;
+    Ok(no_store(Json(
+        caller.found(&state, task, NotFound::TASK).await?,
+    )))
 }

@@ -1,0 +1,206 @@
+//! Labels: a user's names for tagging tasks. Tasks carry them by id (`task_labels`), the wire by
+//! name, so a rename is one row here (and the `updated_at` of the tasks that carry it).
+
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::WriteError;
+use crate::domain::{Label, LabelName, Labels, Limits};
+
+/// Every label of the user, by name (case-insensitive).
+pub async fn list(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Vec<Label>, sqlx::Error> {
+    sqlx::query_as!(
+        Label,
+        "SELECT id, name, created_at, updated_at FROM labels WHERE user_id = $1 \
+         ORDER BY lower(name), name",
+        user_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn get(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Label>, sqlx::Error> {
+    sqlx::query_as!(
+        Label,
+        "SELECT id, name, created_at, updated_at FROM labels WHERE user_id = $1 AND id = $2",
+        user_id,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Takes the user's lock for creating projects and labels, so that two concurrent creates
+/// cannot both pass the limit's count. `FOR NO KEY UPDATE` does not block the foreign-key checks
+/// of task writes (they take `FOR KEY SHARE`). Returns whether the user exists.
+pub(super) async fn lock_user_for_creation(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let found = sqlx::query_scalar!(
+        r#"SELECT 1 AS "one!" FROM users WHERE id = $1 FOR NO KEY UPDATE"#,
+        user_id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Creates a label, within the user's limit.
+pub async fn create(
+    pool: &sqlx::PgPool,
+    user_id: Uuid,
+    name: &LabelName,
+    limits: &Limits,
+) -> Result<Label, WriteError> {
+    let mut tx = pool.begin().await?;
+    if !lock_user_for_creation(&mut tx, user_id).await? {
+        return Err(WriteError::UserGone);
+    }
+    let count = count(&mut *tx, user_id).await?;
+    if count >= limits.labels {
+        return Err(label_limit(limits));
+    }
+    let label = sqlx::query_as!(
+        Label,
+        "INSERT INTO labels (user_id, id, name) VALUES ($1, $2, $3) \
+         RETURNING id, name, created_at, updated_at",
+        user_id,
+        Uuid::now_v7(),
+        name.as_ref()
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(label)
+}
+
+fn label_limit(limits: &Limits) -> WriteError {
+    WriteError::Limit {
+        what: "labels",
+        limit: limits.labels,
+    }
+}
+
+async fn count(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM labels WHERE user_id = $1"#,
+        user_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Renames a label; every task carrying it shows the new name, and its `updated_at` moves, in
+/// the same statement.
+pub async fn rename(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    id: Uuid,
+    name: &LabelName,
+) -> Result<Option<Label>, WriteError> {
+    Ok(sqlx::query_as!(
+        Label,
+        r#"WITH renamed AS (
+               UPDATE labels SET name = $3, updated_at = now()
+               WHERE user_id = $1 AND id = $2
+               RETURNING id, name, created_at, updated_at
+           ), touched AS (
+               UPDATE tasks SET updated_at = now()
+               WHERE user_id = $1 AND EXISTS (SELECT 1 FROM renamed)
+                 AND id IN (SELECT task_id FROM task_labels WHERE user_id = $1 AND label_id = $2)
+           )
+           SELECT id AS "id!", name AS "name!", created_at AS "created_at!",
+                  updated_at AS "updated_at!"
+           FROM renamed"#,
+        user_id,
+        id,
+        name.as_ref()
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Deletes a label: it leaves every task carrying it (their `updated_at` moves), in one
+/// statement. Whether it existed.
+pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
+    let deleted = sqlx::query_scalar!(
+        r#"WITH touched AS (
+               UPDATE tasks SET updated_at = now()
+               WHERE user_id = $1
+                 AND id IN (SELECT task_id FROM task_labels WHERE user_id = $1 AND label_id = $2)
+           )
+           DELETE FROM labels WHERE user_id = $1 AND id = $2 RETURNING 1 AS "one!""#,
+        user_id,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(deleted.is_some())
+}
+
+/// The ids of the user's labels with these names (case-insensitively), creating those the user
+/// has not got, within the limit. Runs inside the caller's transaction.
+pub(super) async fn ensure(
+    tx: &mut PgConnection,
+    user_id: Uuid,
+    labels: &Labels,
+    limits: &Limits,
+) -> Result<Vec<Uuid>, WriteError> {
+    let names = labels.names();
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = lookup(&mut *tx, user_id, &names).await?;
+    let missing: Vec<String> = found
+        .iter()
+        .filter(|(_, id)| id.is_none())
+        .map(|(name, _)| name.clone())
+        .collect();
+    if missing.is_empty() {
+        return Ok(found.into_iter().filter_map(|(_, id)| id).collect());
+    }
+    if !lock_user_for_creation(&mut *tx, user_id).await? {
+        return Err(WriteError::UserGone);
+    }
+    let count = count(&mut *tx, user_id).await?;
+    if count + missing.len() as i64 > limits.labels {
+        return Err(label_limit(limits));
+    }
+    let ids: Vec<Uuid> = missing.iter().map(|_| Uuid::now_v7()).collect();
+    // A concurrent write may have created one of them since: it is then used as it is.
+    sqlx::query!(
+        "INSERT INTO labels (user_id, id, name) SELECT $1, * FROM unnest($2::uuid[], $3::text[]) \
+         ON CONFLICT (user_id, lower(name)) DO NOTHING",
+        user_id,
+        &ids,
+        &missing
+    )
+    .execute(&mut *tx)
+    .await?;
+    let found = lookup(&mut *tx, user_id, &names).await?;
+    Ok(found.into_iter().filter_map(|(_, id)| id).collect())
+}
+
+/// Each name with the id of the user's label of that name, if there is one.
+async fn lookup(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    names: &[String],
+) -> Result<Vec<(String, Option<Uuid>)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT n.name AS "name!", l.id AS "id?"
+           FROM unnest($2::text[]) WITH ORDINALITY AS n (name, ord)
+           LEFT JOIN labels l ON l.user_id = $1 AND lower(l.name) = lower(n.name)
+           ORDER BY n.ord"#,
+        user_id,
+        names
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|row| (row.name, row.id)).collect())
+}

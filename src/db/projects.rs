@@ -1,0 +1,114 @@
+//! Projects: a user's named lists of tasks. Deleting one deletes its tasks (the foreign key's
+//! `ON DELETE CASCADE`, in the same statement).
+
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use super::labels::lock_user_for_creation;
+use super::WriteError;
+use crate::domain::{Limits, Project, ProjectName};
+
+/// Every project of the user, by name (case-insensitive).
+pub async fn list(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Vec<Project>, sqlx::Error> {
+    sqlx::query_as!(
+        Project,
+        "SELECT id, name, created_at, updated_at FROM projects WHERE user_id = $1 \
+         ORDER BY lower(name), name",
+        user_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn get(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Project>, sqlx::Error> {
+    sqlx::query_as!(
+        Project,
+        "SELECT id, name, created_at, updated_at FROM projects WHERE user_id = $1 AND id = $2",
+        user_id,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Whether the user has this project.
+pub async fn exists(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM projects WHERE user_id = $1 AND id = $2) AS "exists!""#,
+        user_id,
+        id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Creates a project, within the user's limit.
+pub async fn create(
+    pool: &sqlx::PgPool,
+    user_id: Uuid,
+    name: &ProjectName,
+    limits: &Limits,
+) -> Result<Project, WriteError> {
+    let mut tx = pool.begin().await?;
+    if !lock_user_for_creation(&mut tx, user_id).await? {
+        return Err(WriteError::UserGone);
+    }
+    let count = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM projects WHERE user_id = $1"#,
+        user_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if count >= limits.projects {
+        return Err(WriteError::Limit {
+            what: "projects",
+            limit: limits.projects,
+        });
+    }
+    let project = sqlx::query_as!(
+        Project,
+        "INSERT INTO projects (user_id, id, name) VALUES ($1, $2, $3) \
+         RETURNING id, name, created_at, updated_at",
+        user_id,
+        Uuid::now_v7(),
+        name.as_ref()
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(project)
+}
+
+pub async fn rename(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    id: Uuid,
+    name: &ProjectName,
+) -> Result<Option<Project>, WriteError> {
+    Ok(sqlx::query_as!(
+        Project,
+        "UPDATE projects SET name = $3, updated_at = now() WHERE user_id = $1 AND id = $2 \
+         RETURNING id, name, created_at, updated_at",
+        user_id,
+        id,
+        name.as_ref()
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Deletes a project and its tasks, in one statement. Whether it existed.
+pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "DELETE FROM projects WHERE user_id = $1 AND id = $2",
+        user_id,
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

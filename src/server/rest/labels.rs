@@ -1,0 +1,142 @@
+//! `/api/labels*` (API-organise.md, Labels).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use uuid::Uuid;
+
+use super::json::ApiJson;
+use super::no_store;
+use super::projects::{created, name};
+use crate::db;
+use crate::domain::{Label, LabelName, NameInput};
+use crate::server::auth::{Caller, NotFound};
+use crate::server::error::ApiError;
+use crate::server::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/labels", get(list).post(create))
+        .route("/labels/{id}", get(get_one).patch(rename).delete(delete))
+}
+
+/// An `{id}` that is not a UUID names no label: 404, like any other missing label.
+async fn label_id(raw: &str, caller: &Caller, state: &AppState) -> Result<Uuid, ApiError> {
+    let id = Uuid::parse_str(raw).ok();
+    Ok(caller.found(state, id, NotFound::LABEL).await?)
+}
+
+/// The user's labels, by name (case-insensitive).
+#[utoipa::path(
+    get, path = "/api/labels", tag = "labels", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every label, by name", body = [Label]),
+        (status = 401, response = super::openapi::Unauthorized),
+    )
+)]
+pub(super) async fn list(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let labels = db::labels::list(&state.pool, caller.id).await?;
+    if labels.is_empty() {
+        caller.confirm(&state).await?;
+    }
+    Ok(no_store(Json(labels)))
+}
+
+/// Creates a label.
+#[utoipa::path(
+    post, path = "/api/labels", tag = "labels", security(("bearer" = [])),
+    request_body = NameInput,
+    responses(
+        (status = 201, description = "The new label", body = Label,
+            headers(("Location" = String, description = "`/api/labels/{id}`"))),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 409, response = super::openapi::Conflict),
+        super::openapi::BodyErrors,
+    )
+)]
+pub(super) async fn create(
+    caller: Caller,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NameInput>,
+) -> Result<Response, ApiError> {
+    let name = name(input, LabelName::parse)?;
+    let label = db::labels::create(&state.pool, caller.id, &name, &state.config.limits).await?;
+    created(format!("/api/labels/{}", label.id), label)
+}
+
+/// One label.
+#[utoipa::path(
+    get, path = "/api/labels/{id}", tag = "labels", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The label's id; anything else is a 404")),
+    responses(
+        (status = 200, description = "The label", body = Label),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 404, response = super::openapi::NotFound),
+    )
+)]
+pub(super) async fn get_one(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = label_id(&id, &caller, &state).await?;
+    let label = db::labels::get(&state.pool, caller.id, id).await?;
+    Ok(no_store(Json(
+        caller.found(&state, label, NotFound::LABEL).await?,
+    )))
+}
+
+/// Renames a label: every task carrying it shows the new name (and its `updated_at` moves).
+#[utoipa::path(
+    patch, path = "/api/labels/{id}", tag = "labels", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The label's id; anything else is a 404")),
+    request_body = NameInput,
+    responses(
+        (status = 200, description = "The renamed label", body = Label),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        super::openapi::BodyErrors,
+    )
+)]
+pub(super) async fn rename(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<NameInput>,
+) -> Result<Response, ApiError> {
+    let id = label_id(&id, &caller, &state).await?;
+    let name = name(input, LabelName::parse)?;
+    let label = db::labels::rename(&state.pool, caller.id, id, &name).await?;
+    Ok(no_store(Json(
+        caller.found(&state, label, NotFound::LABEL).await?,
+    )))
+}
+
+/// Deletes a label: it is removed from every task carrying it (their `updated_at` moves).
+#[utoipa::path(
+    delete, path = "/api/labels/{id}", tag = "labels", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The label's id; anything else is a 404")),
+    responses(
+        (status = 204, description = "Deleted and removed from its tasks; no body"),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 404, response = super::openapi::NotFound),
+    )
+)]
+pub(super) async fn delete(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = label_id(&id, &caller, &state).await?;
+    let deleted = db::labels::delete(&state.pool, caller.id, id).await?;
+    caller
+        .found(&state, deleted.then_some(()), NotFound::LABEL)
+        .await?;
+    Ok(no_store(StatusCode::NO_CONTENT))
+}

@@ -1,0 +1,166 @@
+//! `/api/projects*` (API-organise.md, Projects).
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use uuid::Uuid;
+
+use super::json::ApiJson;
+use super::no_store;
+use crate::db;
+use crate::domain::{NameInput, Project, ProjectName};
+use crate::server::auth::{Caller, NotFound};
+use crate::server::error::ApiError;
+use crate::server::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/projects", get(list).post(create))
+        .route("/projects/{id}", get(get_one).patch(rename).delete(delete))
+}
+
+/// An `{id}` that is not a UUID names no project: 404, like any other missing project.
+async fn project_id(raw: &str, caller: &Caller, state: &AppState) -> Result<Uuid, ApiError> {
+    let id = Uuid::parse_str(raw).ok();
+    Ok(caller.found(state, id, NotFound::PROJECT).await?)
+}
+
+/// A name from a body, or the 422 naming it.
+pub(super) fn name<T, E: std::fmt::Display>(
+    input: NameInput,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, ApiError> {
+    let mut fields = crate::domain::input::Fields::default();
+    let name = fields.check(
+        "name",
+        input
+            .name
+            .required()
+            .and_then(|name| parse(&name).map_err(|e| e.to_string())),
+    );
+    fields.finish(|| name).map_err(ApiError::Validation)
+}
+
+/// `201 Created` with `Location: {path}` and the body.
+pub(super) fn created(path: String, body: impl serde::Serialize) -> Result<Response, ApiError> {
+    let location = HeaderValue::from_str(&path).map_err(ApiError::internal)?;
+    let mut response = no_store(Json(body));
+    *response.status_mut() = StatusCode::CREATED;
+    response.headers_mut().insert(header::LOCATION, location);
+    Ok(response)
+}
+
+/// The user's projects, by name (case-insensitive).
+#[utoipa::path(
+    get, path = "/api/projects", tag = "projects", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every project, by name", body = [Project]),
+        (status = 401, response = super::openapi::Unauthorized),
+    )
+)]
+pub(super) async fn list(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let projects = db::projects::list(&state.pool, caller.id).await?;
+    if projects.is_empty() {
+        caller.confirm(&state).await?;
+    }
+    Ok(no_store(Json(projects)))
+}
+
+/// Creates a project.
+#[utoipa::path(
+    post, path = "/api/projects", tag = "projects", security(("bearer" = [])),
+    request_body = NameInput,
+    responses(
+        (status = 201, description = "The new project", body = Project,
+            headers(("Location" = String, description = "`/api/projects/{id}`"))),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 409, response = super::openapi::Conflict),
+        super::openapi::BodyErrors,
+    )
+)]
+pub(super) async fn create(
+    caller: Caller,
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NameInput>,
+) -> Result<Response, ApiError> {
+    let name = name(input, ProjectName::parse)?;
+    let project = db::projects::create(&state.pool, caller.id, &name, &state.config.limits).await?;
+    created(format!("/api/projects/{}", project.id), project)
+}
+
+/// One project.
+#[utoipa::path(
+    get, path = "/api/projects/{id}", tag = "projects", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The project's id; anything else is a 404")),
+    responses(
+        (status = 200, description = "The project", body = Project),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 404, response = super::openapi::NotFound),
+    )
+)]
+pub(super) async fn get_one(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = project_id(&id, &caller, &state).await?;
+    let project = db::projects::get(&state.pool, caller.id, id).await?;
+    Ok(no_store(Json(
+        caller.found(&state, project, NotFound::PROJECT).await?,
+    )))
+}
+
+/// Renames a project.
+#[utoipa::path(
+    patch, path = "/api/projects/{id}", tag = "projects", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The project's id; anything else is a 404")),
+    request_body = NameInput,
+    responses(
+        (status = 200, description = "The renamed project", body = Project),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        super::openapi::BodyErrors,
+    )
+)]
+pub(super) async fn rename(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<NameInput>,
+) -> Result<Response, ApiError> {
+    let id = project_id(&id, &caller, &state).await?;
+    let name = name(input, ProjectName::parse)?;
+    let project = db::projects::rename(&state.pool, caller.id, id, &name).await?;
+    Ok(no_store(Json(
+        caller.found(&state, project, NotFound::PROJECT).await?,
+    )))
+}
+
+/// Deletes a project and every task in it.
+#[utoipa::path(
+    delete, path = "/api/projects/{id}", tag = "projects", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The project's id; anything else is a 404")),
+    responses(
+        (status = 204, description = "Deleted, with its tasks; no body"),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 404, response = super::openapi::NotFound),
+    )
+)]
+pub(super) async fn delete(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = project_id(&id, &caller, &state).await?;
+    let deleted = db::projects::delete(&state.pool, caller.id, id).await?;
+    caller
+        .found(&state, deleted.then_some(()), NotFound::PROJECT)
+        .await?;
+    Ok(no_store(StatusCode::NO_CONTENT))
+}
