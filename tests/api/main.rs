@@ -11,6 +11,7 @@ mod cors;
 mod docs;
 mod health;
 mod leptos_toml;
+mod migration;
 mod openapi;
 mod organise;
 mod pages;
