@@ -135,7 +135,7 @@ pub struct ListQuery {
         feature = "ssr",
         param(
             value_type = Option<String>,
-            pattern = "^(inbox|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$"
+            pattern = "^(inbox|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
         )
     )]
     pub project: Option<ProjectFilter>,

@@ -22,9 +22,9 @@ pub use listing::{
     TaskFilter, TaskPage, DEFAULT_LIMIT, MAX_LIMIT, MAX_SEARCH_CHARS,
 };
 pub use organise::{
-    due_rank, parse_due_date, parse_due_time, DueError, Label, LabelName, Labels, LabelsError,
-    Limits, Move, MoveInput, NameError, NameInput, Place, Priority, PriorityError, Project,
-    ProjectName, NO_DUE_RANK,
+    due_rank, parse_due_date, parse_due_time, DueError, Label, LabelInput, LabelName, Labels,
+    LabelsError, Limits, Move, MoveInput, NameError, Place, Priority, PriorityError, Project,
+    ProjectInput, ProjectName, NO_DUE_RANK,
 };
 pub use password::{Password, PasswordError};
 pub use problem::{FieldError, Problem};

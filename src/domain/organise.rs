@@ -36,13 +36,26 @@ pub struct Label {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The body that creates or renames a project or a label.
+/// The body that creates or renames a project.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct NameInput {
-    /// Trimmed; 1 to 100 characters for a project, 1 to 64 (no comma) for a label; no NUL.
+pub struct ProjectInput {
+    /// Trimmed, then 1 to 100 characters, no NUL; unique per user, case-insensitively.
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(value_type = String, required = true, min_length = 1, max_length = 100))]
+    pub name: Field<String>,
+}
+
+/// The body that creates or renames a label.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LabelInput {
+    /// Trimmed, then 1 to 64 characters, no NUL, no comma; unique per user, case-insensitively.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(value_type = String, required = true, min_length = 1, max_length = 64, pattern = "^[^,]*$")
+    )]
     pub name: Field<String>,
 }
 

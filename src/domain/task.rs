@@ -264,8 +264,8 @@ impl TryFrom<TaskInput> for NewTask {
     }
 }
 
-/// The body of a partial update (PATCH): any subset; only `description` may be `null` (which
-/// clears it).
+/// The body of a partial update (PATCH): any subset. `null` clears a nullable member
+/// (`description`, `project_id`, `due_date`, `due_time`); the others may not be `null`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TaskPatchInput {

@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use uuid::Uuid;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, NOT_UTF8_JSON};
 
 /// The contract's pages this build implements, as committed with the tests. An extension page
 /// joins this list (and tests/api/) with the issue that implements it, so that a page whose
@@ -301,6 +302,69 @@ impl Conformance<'_> {
         let response = self.send(method.clone(), path, token, body).await;
         self.conforms(&method, template, response).await
     }
+
+    /// [`Conformance::check`], and the answer must have this `status` (so that a test names
+    /// every kind of answer it means to check, and really gets it).
+    async fn expect(
+        &self,
+        status: u16,
+        method: Method,
+        template: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Value {
+        let response = self.send(method.clone(), path, token, body).await;
+        assert_eq!(response.status().as_u16(), status, "{method} {path}");
+        self.conforms(&method, template, response).await
+    }
+
+    /// `POST path` with `body`, which must answer 201 with a `Location` naming the new resource
+    /// (`path/{id}`); the answer is checked as one of `POST path`'s and its body returned.
+    async fn create(&self, path: &str, token: Option<&str>, body: Value) -> Value {
+        let response = self.send(Method::POST, path, token, Some(body)).await;
+        assert_eq!(response.status().as_u16(), 201, "POST {path}");
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let created = self.conforms(&Method::POST, path, response).await;
+        assert_eq!(
+            location,
+            format!("{path}/{}", created["id"].as_str().unwrap())
+        );
+        created
+    }
+
+    /// `method path` with a bearer `token` and `body` as it is, labelled `content_type`.
+    async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Response {
+        let mut request = self
+            .app
+            .client
+            .request(method, self.app.url(path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+}
+
+/// The target of a `Link: <…>; rel="next"` header, if the answer has one.
+fn next_link(response: &Response) -> Option<String> {
+    let link = response.headers().get("link")?.to_str().unwrap();
+    let target = link.strip_prefix('<')?.split('>').next()?;
+    Some(target.to_owned())
+}
+
+/// The `id` of a task, a project or a label.
+fn id_of(value: &Value) -> String {
+    value["id"].as_str().unwrap().to_owned()
 }
 
 #[sqlx::test]
@@ -406,6 +470,502 @@ async fn responses_of_every_kind_match_their_documented_schemas(pool: PgPool) {
     for probe in ["/healthz", "/readyz", "/api/openapi.json"] {
         api.check(Method::GET, probe, probe, None, None).await;
     }
+}
+
+/// The organising operations of API-organise.md, with every kind of answer each can give, checked
+/// against the document like [`responses_of_every_kind_match_their_documented_schemas`]'s; each
+/// answer's status is asserted too, so that every kind is really produced.
+#[sqlx::test]
+async fn organising_responses_match_their_documented_schemas(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let doc = document(&app).await;
+    let api = Conformance {
+        app: &app,
+        doc: &doc,
+    };
+    let (register, me) = ("/api/auth/register", "/api/auth/me");
+    let (projects, project) = ("/api/projects", "/api/projects/{id}");
+    let (labels, label) = ("/api/labels", "/api/labels/{id}");
+    let (tasks, task, move_task) = ("/api/tasks", "/api/tasks/{id}", "/api/tasks/{id}/move");
+    let missing = Uuid::now_v7().to_string();
+
+    // Time zones: at registration, and as the user's setting.
+    let ada = json!({
+        "email": "ada@example.com", "password": "correct horse", "timezone": "Europe/Berlin"
+    });
+    let registered = api
+        .expect(201, Method::POST, register, register, None, Some(ada))
+        .await;
+    assert_eq!(registered["user"]["timezone"], "Europe/Berlin");
+    let token = registered["access_token"].as_str().unwrap().to_owned();
+    let token = Some(token.as_str());
+    let bob = json!({
+        "email": "bob@example.com", "password": "correct horse", "timezone": "Mars/Olympus_Mons"
+    });
+    api.expect(422, Method::POST, register, register, None, Some(bob))
+        .await;
+    let zone = Some(json!({"timezone": "Asia/Tokyo"}));
+    let user = api.expect(200, Method::PATCH, me, me, token, zone).await;
+    assert_eq!(user["timezone"], "Asia/Tokyo");
+    for body in [
+        json!({"timezone": "UTC+2"}),
+        json!({"timezone": null}),
+        json!({}),
+    ] {
+        api.expect(422, Method::PATCH, me, me, token, Some(body))
+            .await;
+    }
+    let user = api.expect(200, Method::GET, me, me, token, None).await;
+    assert_eq!(user["timezone"], "Asia/Tokyo");
+
+    // Projects and labels: created (201 with Location), listed, read, renamed.
+    let empty = api
+        .expect(200, Method::GET, projects, projects, token, None)
+        .await;
+    assert_eq!(empty, json!([]));
+    api.expect(200, Method::GET, labels, labels, token, None)
+        .await;
+    let home = api.create(projects, token, json!({"name": "Home"})).await;
+    let work = api.create(projects, token, json!({"name": "Work"})).await;
+    let errands = api.create(labels, token, json!({"name": "errands"})).await;
+    let chores = api.create(labels, token, json!({"name": "chores"})).await;
+    let work_id = id_of(&work);
+    let home_path = format!("{projects}/{}", id_of(&home));
+    let work_path = format!("{projects}/{work_id}");
+    let errands_path = format!("{labels}/{}", id_of(&errands));
+    let chores_path = format!("{labels}/{}", id_of(&chores));
+    let missing_project = format!("{projects}/{missing}");
+    let missing_label = format!("{labels}/{missing}");
+    let (home_path, missing_project) = (home_path.as_str(), missing_project.as_str());
+    let (chores_path, missing_label) = (chores_path.as_str(), missing_label.as_str());
+    let (nope_project, nope_label) = ("/api/projects/nope", "/api/labels/nope");
+    let name = |name: &str| Some(json!({ "name": name }));
+    // Each operation, with the (status, path, body) of each request to it.
+    let requests = [
+        (
+            Method::POST,
+            projects,
+            vec![
+                (409, projects, name("home")),
+                (422, projects, name(" ")),
+                (422, projects, name("x".repeat(101).as_str())),
+                (422, projects, name("a\u{0}b")),
+                (422, projects, Some(json!({}))),
+                (422, projects, Some(json!({"name": 5}))),
+                (422, projects, Some(json!([]))),
+            ],
+        ),
+        (Method::GET, projects, vec![(200, projects, None)]),
+        (
+            Method::GET,
+            project,
+            vec![
+                (200, home_path, None),
+                (404, missing_project, None),
+                (404, nope_project, None),
+            ],
+        ),
+        (
+            Method::PATCH,
+            project,
+            vec![
+                (200, home_path, name("House")),
+                (409, home_path, name("WORK")),
+                (422, home_path, name("")),
+                (404, missing_project, name("Garden")),
+                (404, nope_project, name("Garden")),
+            ],
+        ),
+        (
+            Method::DELETE,
+            project,
+            vec![(404, missing_project, None), (404, nope_project, None)],
+        ),
+        (
+            Method::POST,
+            labels,
+            vec![
+                (409, labels, name("ERRANDS")),
+                (422, labels, name("a,b")),
+                (422, labels, name("x".repeat(65).as_str())),
+                (422, labels, name(" ")),
+                (422, labels, Some(json!({}))),
+            ],
+        ),
+        (Method::GET, labels, vec![(200, labels, None)]),
+        (
+            Method::GET,
+            label,
+            vec![
+                (200, errands_path.as_str(), None),
+                (404, missing_label, None),
+                (404, nope_label, None),
+            ],
+        ),
+        (
+            Method::PATCH,
+            label,
+            vec![
+                (200, chores_path, name("housework")),
+                (409, chores_path, name("Errands")),
+                (422, chores_path, name("a,b")),
+                (404, missing_label, name("garden")),
+                (404, nope_label, name("garden")),
+            ],
+        ),
+        (
+            Method::DELETE,
+            label,
+            vec![(404, missing_label, None), (404, nope_label, None)],
+        ),
+    ];
+    for (method, template, cases) in requests {
+        for (status, path, body) in cases {
+            api.expect(status, method.clone(), template, path, token, body)
+                .await;
+        }
+    }
+
+    // A task with every new field, and a few more to list and move.
+    let every_field = json!({
+        "title": "Buy milk", "description": "2 l", "project_id": work_id,
+        "labels": ["home", "Errands"], "priority": 2,
+        "due_date": "2026-12-24", "due_time": "17:30"
+    });
+    let first = api.create(tasks, token, every_field).await;
+    let expected = [
+        ("project_id", json!(work_id)),
+        ("labels", json!(["errands", "home"])),
+        ("priority", json!(2)),
+        ("due_date", json!("2026-12-24")),
+        ("due_time", json!("17:30")),
+        ("completed_at", Value::Null),
+    ];
+    for (field, value) in expected {
+        assert_eq!(first[field], value, "{field}: {first}");
+    }
+    let first_path = format!("{tasks}/{}", id_of(&first));
+    let fetched = api
+        .expect(200, Method::GET, task, &first_path, token, None)
+        .await;
+    assert_eq!(fetched, first);
+    let second = json!({
+        "title": "Pay rent", "project_id": work_id, "priority": 3, "due_date": "2026-12-01"
+    });
+    let second = api.create(tasks, token, second).await;
+    let third = json!({"title": "Call mum", "project_id": work_id, "labels": ["errands"]});
+    let third = api.create(tasks, token, third).await;
+    let inbox = json!({
+        "title": "Read", "priority": 1, "due_date": "2020-01-01", "due_time": "08:00",
+        "completed": true
+    });
+    let inbox = api.create(tasks, token, inbox).await;
+    assert!(inbox["completed_at"].is_string(), "{inbox}");
+    let bad_tasks = [
+        json!({"title": "x", "priority": 4}),
+        json!({"title": "x", "priority": "2"}),
+        json!({"title": "x", "priority": 2.0}),
+        json!({"title": "x", "due_date": "2026-02-30"}),
+        json!({"title": "x", "due_date": "2026-12-24", "due_time": "24:00"}),
+        json!({"title": "x", "due_time": "17:30"}),
+        json!({"title": "x", "project_id": missing}),
+        json!({"title": "x", "project_id": "nope"}),
+        json!({"title": "x", "labels": ["a,b"]}),
+        json!({"title": "x", "labels": "errands"}),
+    ];
+    for body in bad_tasks {
+        api.expect(422, Method::POST, tasks, tasks, token, Some(body))
+            .await;
+    }
+
+    // Every sort, one task a page, following each `next` link to the last page; and filters.
+    let walks = [
+        (format!("{tasks}?sort=created&limit=1"), 4),
+        (format!("{tasks}?sort=due&limit=1"), 4),
+        (format!("{tasks}?sort=priority&limit=1"), 4),
+        (format!("{tasks}?project={work_id}&sort=manual&limit=1"), 3),
+        (format!("{tasks}?project=inbox&sort=manual&limit=1"), 1),
+    ];
+    let mut due_next: Option<String> = None;
+    for (first_page, count) in walks {
+        let mut path = first_page.clone();
+        let mut pages = 0;
+        loop {
+            let response = api.send(Method::GET, &path, token, None).await;
+            assert_eq!(response.status().as_u16(), 200, "GET {path}");
+            let next = next_link(&response);
+            let page = api.conforms(&Method::GET, tasks, response).await;
+            assert_eq!(page.as_array().unwrap().len(), 1, "GET {path}: {page}");
+            if pages == 0 && first_page.contains("sort=due") {
+                due_next.clone_from(&next);
+            }
+            pages += 1;
+            assert!(pages <= count, "{first_page}: more than {count} pages");
+            match next {
+                Some(next) => path = next,
+                None => break,
+            }
+        }
+        assert_eq!(pages, count, "{first_page}");
+    }
+    let filters = [
+        "project=inbox".to_owned(),
+        format!("project={work_id}"),
+        "label=errands&label=HOME".to_owned(),
+        "label=nothing".to_owned(),
+        "priority=2".to_owned(),
+        "due=none".to_owned(),
+        "due=any".to_owned(),
+        "due=overdue".to_owned(),
+        "due=today".to_owned(),
+        "due=upcoming".to_owned(),
+        "due_from=2026-01-01&due_to=2026-12-31".to_owned(),
+        format!(
+            "project={work_id}&label=errands&priority=2&due=any&due_from=1900-01-01\
+             &due_to=9999-12-31&completed=false&q=milk&sort=due&limit=1"
+        ),
+    ];
+    for query in filters {
+        let path = format!("{tasks}?{query}");
+        api.expect(200, Method::GET, tasks, &path, token, None)
+            .await;
+    }
+    // A cursor is bound to its sort.
+    let due_next = due_next.expect("sort=due with limit=1 has a next page");
+    let cursor = due_next.split("cursor=").nth(1).unwrap();
+    let cursor = cursor.split('&').next().unwrap();
+    let bad_queries = [
+        "sort=manual".to_owned(),
+        "sort=title".to_owned(),
+        "due=bogus".to_owned(),
+        "priority=4".to_owned(),
+        "priority=2.0".to_owned(),
+        "project=nope".to_owned(),
+        format!("project={missing}"),
+        "label=a,b".to_owned(),
+        "due_from=2026-02-30".to_owned(),
+        "due_from=2026-03-01&due_to=2026-02-28".to_owned(),
+        format!("sort=priority&limit=1&cursor={cursor}"),
+    ];
+    for query in bad_queries {
+        let path = format!("{tasks}?{query}");
+        api.expect(422, Method::GET, tasks, &path, token, None)
+            .await;
+    }
+
+    // Moves: to the top, before or after a task, into the Inbox and back; and the bad ones.
+    let first_move = format!("{first_path}/move");
+    let moves = [
+        (200, first_move.clone(), json!({})),
+        (200, first_move.clone(), json!({"before": id_of(&third)})),
+        (200, first_move.clone(), json!({"after": id_of(&second)})),
+        (200, first_move.clone(), json!({"project_id": null})),
+        (
+            200,
+            first_move.clone(),
+            json!({"project_id": work_id, "after": id_of(&third)}),
+        ),
+        (
+            422,
+            first_move.clone(),
+            json!({"before": id_of(&second), "after": id_of(&third)}),
+        ),
+        (422, first_move.clone(), json!({"before": id_of(&first)})),
+        (422, first_move.clone(), json!({"after": missing})),
+        (422, first_move.clone(), json!({"before": id_of(&inbox)})),
+        (422, first_move.clone(), json!({"project_id": missing})),
+        (422, first_move.clone(), json!({"before": "nope"})),
+        (422, first_move.clone(), json!([])),
+        (404, format!("{tasks}/{missing}/move"), json!({})),
+        (404, format!("{tasks}/nope/move"), json!({})),
+    ];
+    for (status, path, body) in moves {
+        let moved = api
+            .expect(status, Method::POST, move_task, &path, token, Some(body))
+            .await;
+        if status == 200 {
+            assert_eq!(moved["id"], first["id"], "{moved}");
+        }
+    }
+
+    // The task writes API.md had, with the new fields.
+    let long_label = "x".repeat(65);
+    let writes = [
+        (
+            200,
+            Method::PUT,
+            json!({
+                "title": "Buy oat milk", "project_id": work_id, "labels": ["HOME"],
+                "priority": 1, "due_date": "2026-12-24", "due_time": "18:00"
+            }),
+        ),
+        (
+            422,
+            Method::PUT,
+            json!({"title": "x", "project_id": missing}),
+        ),
+        (422, Method::PUT, json!({"title": "x", "due_time": "18:00"})),
+        (200, Method::PATCH, json!({"labels": [], "due_date": null})),
+        (
+            200,
+            Method::PATCH,
+            json!({"project_id": null, "priority": 3, "due_date": "2030-01-01", "due_time": "09:15"}),
+        ),
+        (422, Method::PATCH, json!({"priority": 2.0})),
+        (422, Method::PATCH, json!({"due_time": "7:05"})),
+        (422, Method::PATCH, json!({"labels": [long_label]})),
+        (422, Method::PATCH, json!({"project_id": "nope"})),
+    ];
+    for (status, method, body) in writes {
+        api.expect(status, method, task, &first_path, token, Some(body))
+            .await;
+    }
+
+    // No token: 401 on every new operation.
+    let unauthenticated = [
+        (Method::GET, projects, projects.to_owned(), None),
+        (Method::POST, projects, projects.to_owned(), name("Garden")),
+        (Method::GET, project, home_path.to_owned(), None),
+        (Method::PATCH, project, home_path.to_owned(), name("Garden")),
+        (Method::DELETE, project, home_path.to_owned(), None),
+        (Method::GET, labels, labels.to_owned(), None),
+        (Method::POST, labels, labels.to_owned(), name("garden")),
+        (Method::GET, label, errands_path.clone(), None),
+        (Method::PATCH, label, errands_path.clone(), name("garden")),
+        (Method::DELETE, label, errands_path.clone(), None),
+        (Method::POST, move_task, first_move.clone(), Some(json!({}))),
+        (
+            Method::PATCH,
+            me,
+            me.to_owned(),
+            Some(json!({"timezone": "UTC"})),
+        ),
+        (
+            Method::GET,
+            tasks,
+            format!("{tasks}?project=inbox&sort=manual"),
+            None,
+        ),
+    ];
+    for (method, template, path, body) in unauthenticated {
+        api.expect(401, method, template, &path, None, body).await;
+    }
+
+    // Bodies that are not JSON, too large, or not labelled JSON, on every new operation that
+    // takes one (they all document `BodyErrors`).
+    let body_operations = [
+        (Method::POST, projects, projects.to_owned()),
+        (Method::PATCH, project, home_path.to_owned()),
+        (Method::POST, labels, labels.to_owned()),
+        (Method::PATCH, label, chores_path.to_owned()),
+        (Method::POST, move_task, first_move.clone()),
+        (Method::PATCH, me, me.to_owned()),
+    ];
+    let bad_bodies: [(u16, &str, Vec<u8>); 4] = [
+        (400, "application/json", b"{".to_vec()),
+        (400, "application/json", NOT_UTF8_JSON.to_vec()),
+        (413, "application/json", vec![b' '; 70_000]),
+        (415, "text/plain", b"{}".to_vec()),
+    ];
+    for (method, template, path) in &body_operations {
+        for (status, content_type, body) in &bad_bodies {
+            let response = api
+                .send_raw(method.clone(), path, token, content_type, body.clone())
+                .await;
+            let at = format!("{method} {path} ({content_type})");
+            assert_eq!(response.status().as_u16(), *status, "{at}");
+            api.conforms(method, template, response).await;
+        }
+    }
+
+    // The limits: the same user on an app that allows one of each, which they already have.
+    let limited = TestApp::builder(pool)
+        .config(&[
+            ("MAX_PROJECTS_PER_USER", "1"),
+            ("MAX_LABELS_PER_USER", "1"),
+            ("MAX_TASKS_PER_USER", "1"),
+        ])
+        .spawn()
+        .await;
+    let at_limit = Conformance {
+        app: &limited,
+        doc: &doc,
+    };
+    let past_limits = [
+        (
+            Method::POST,
+            projects,
+            projects.to_owned(),
+            json!({"name": "Garden"}),
+        ),
+        (
+            Method::POST,
+            labels,
+            labels.to_owned(),
+            json!({"name": "garden"}),
+        ),
+        // A create past the task limit, and a task write that would create a label past the
+        // label limit, are 409s too (API-organise.md, Limits).
+        (
+            Method::POST,
+            tasks,
+            tasks.to_owned(),
+            json!({"title": "One too many"}),
+        ),
+        (
+            Method::PUT,
+            task,
+            first_path.clone(),
+            json!({"title": "x", "labels": ["garden"]}),
+        ),
+        (
+            Method::PATCH,
+            task,
+            first_path.clone(),
+            json!({"labels": ["garden"]}),
+        ),
+    ];
+    for (method, template, path, body) in past_limits {
+        let at = format!("{method} {path}");
+        let problem = at_limit
+            .expect(409, method, template, &path, token, Some(body))
+            .await;
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains("limit"), "{at}: {detail}");
+    }
+
+    // Deleting: 204 without a body, then 404; a project's tasks go with it.
+    let deletes = [
+        (204, label, errands_path.clone()),
+        (404, label, errands_path),
+        (204, project, work_path.clone()),
+        (404, project, work_path),
+        (404, project, format!("{home_path}x")),
+    ];
+    for (status, template, path) in deletes {
+        api.expect(status, Method::DELETE, template, &path, token, None)
+            .await;
+    }
+    let second_path = format!("{tasks}/{}", id_of(&second));
+    api.expect(404, Method::GET, task, &second_path, token, None)
+        .await;
+    api.expect(
+        404,
+        Method::POST,
+        move_task,
+        &format!("{second_path}/move"),
+        token,
+        Some(json!({})),
+    )
+    .await;
+    let remaining = api
+        .expect(200, Method::GET, projects, projects, token, None)
+        .await;
+    assert_eq!(remaining.as_array().unwrap().len(), 1, "{remaining}");
+    api.expect(200, Method::GET, labels, labels, token, None)
+        .await;
+    api.expect(200, Method::GET, task, &first_path, token, None)
+        .await;
 }
 
 /// What generated clients and linters read beyond the operations: a base URL, which operations

@@ -11,7 +11,7 @@ use super::json::ApiJson;
 use super::no_store;
 use super::projects::{created, name};
 use crate::db;
-use crate::domain::{Label, LabelName, NameInput};
+use crate::domain::{Label, LabelInput, LabelName};
 use crate::server::auth::{Caller, NotFound};
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
@@ -30,6 +30,7 @@ async fn label_id(raw: &str, caller: &Caller, state: &AppState) -> Result<Uuid, 
 
 /// The user's labels, by name (case-insensitive).
 #[utoipa::path(
+    operation_id = "list_labels",
     get, path = "/api/labels", tag = "labels", security(("bearer" = [])),
     responses(
         (status = 200, description = "Every label, by name", body = [Label]),
@@ -49,8 +50,9 @@ pub(super) async fn list(
 
 /// Creates a label.
 #[utoipa::path(
+    operation_id = "create_label",
     post, path = "/api/labels", tag = "labels", security(("bearer" = [])),
-    request_body = NameInput,
+    request_body = LabelInput,
     responses(
         (status = 201, description = "The new label", body = Label,
             headers(("Location" = String, description = "`/api/labels/{id}`"))),
@@ -62,15 +64,16 @@ pub(super) async fn list(
 pub(super) async fn create(
     caller: Caller,
     State(state): State<AppState>,
-    ApiJson(input): ApiJson<NameInput>,
+    ApiJson(input): ApiJson<LabelInput>,
 ) -> Result<Response, ApiError> {
-    let name = name(input, LabelName::parse)?;
+    let name = name(input.name, LabelName::parse)?;
     let label = db::labels::create(&state.pool, caller.id, &name, &state.config.limits).await?;
     created(format!("/api/labels/{}", label.id), label)
 }
 
 /// One label.
 #[utoipa::path(
+    operation_id = "get_label",
     get, path = "/api/labels/{id}", tag = "labels", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The label's id; anything else is a 404")),
     responses(
@@ -93,9 +96,10 @@ pub(super) async fn get_one(
 
 /// Renames a label: every task carrying it shows the new name (and its `updated_at` moves).
 #[utoipa::path(
+    operation_id = "rename_label",
     patch, path = "/api/labels/{id}", tag = "labels", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The label's id; anything else is a 404")),
-    request_body = NameInput,
+    request_body = LabelInput,
     responses(
         (status = 200, description = "The renamed label", body = Label),
         (status = 401, response = super::openapi::Unauthorized),
@@ -108,10 +112,10 @@ pub(super) async fn rename(
     caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<NameInput>,
+    ApiJson(input): ApiJson<LabelInput>,
 ) -> Result<Response, ApiError> {
     let id = label_id(&id, &caller, &state).await?;
-    let name = name(input, LabelName::parse)?;
+    let name = name(input.name, LabelName::parse)?;
     let label = db::labels::rename(&state.pool, caller.id, id, &name).await?;
     Ok(no_store(Json(
         caller.found(&state, label, NotFound::LABEL).await?,
@@ -120,6 +124,7 @@ pub(super) async fn rename(
 
 /// Deletes a label: it is removed from every task carrying it (their `updated_at` moves).
 #[utoipa::path(
+    operation_id = "delete_label",
     delete, path = "/api/labels/{id}", tag = "labels", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The label's id; anything else is a 404")),
     responses(

@@ -11,8 +11,8 @@ use utoipa::{IntoResponses, Modify, OpenApi, ToResponse, ToSchema};
 
 use super::{auth, labels, projects, tasks};
 use crate::domain::{
-    AuthResponse, CredentialsInput, DueFilter, FieldError, Label, MoveInput, NameInput, Problem,
-    Project, RegisterInput, Sort, Task, TaskInput, TaskPatchInput, TimeZoneInput, User,
+    AuthResponse, CredentialsInput, FieldError, Label, LabelInput, MoveInput, Problem, Project,
+    ProjectInput, RegisterInput, Task, TaskInput, TaskPatchInput, TimeZoneInput, User,
 };
 use crate::server::health::{self, HealthStatus};
 
@@ -67,10 +67,9 @@ pub const BEARER: &str = "bearer";
             TimeZoneInput,
             Project,
             Label,
-            NameInput,
+            ProjectInput,
+            LabelInput,
             MoveInput,
-            Sort,
-            DueFilter,
             Problem,
             ValidationProblem,
             FieldError,
@@ -242,13 +241,15 @@ pub struct BadRequest(Problem);
 #[allow(dead_code)]
 pub struct Unauthorized(Problem);
 
-/// No such task for this user (also for ids that are not UUIDs, and for other users' tasks).
+/// No such task, project or label for this user (also for ids that are not UUIDs, and for other
+/// users' tasks, projects and labels: the two are indistinguishable).
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 #[allow(dead_code)]
 pub struct NotFound(Problem);
 
-/// The email is already registered.
+/// A conflict with what exists: an email already registered, a project or label name already
+/// taken (case-insensitively), or a per-user limit reached (the detail names it).
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 #[allow(dead_code)]
@@ -296,7 +297,8 @@ mod tests {
 
     use super::*;
     use crate::domain::{
-        Description, Email, Password, Title, DEFAULT_LIMIT, MAX_LIMIT, MAX_SEARCH_CHARS,
+        Description, Email, LabelName, Labels, Password, Priority, ProjectName, Title,
+        DEFAULT_LIMIT, MAX_LIMIT, MAX_SEARCH_CHARS,
     };
 
     /// utoipa's attributes take only literal numbers, so the document's bounds are written
@@ -342,5 +344,34 @@ mod tests {
         assert_eq!(limit["maximum"].as_i64(), Some(MAX_LIMIT));
         assert_eq!(limit["minimum"].as_i64(), Some(1));
         assert_eq!(limit["default"].as_i64(), Some(DEFAULT_LIMIT));
+
+        // API-organise.md's bounds: priority, labels per task, and project and label names.
+        let max_items = |v: Value| v["maxItems"].as_u64().map(|n| n as usize);
+        let priorities = |v: Value| (v["minimum"].as_i64(), v["maximum"].as_i64());
+        let priority_bounds = (Some(0), Some(i64::from(Priority::MAX)));
+        for name in ["Task", "TaskInput", "TaskPatchInput"] {
+            assert_eq!(
+                priorities(schema(name, "priority")),
+                priority_bounds,
+                "{name}"
+            );
+            assert_eq!(
+                max_items(schema(name, "labels")),
+                Some(Labels::MAX),
+                "{name}"
+            );
+        }
+        assert_eq!(priorities(param("priority")), priority_bounds);
+        assert_eq!(max_items(param("label")), Some(Labels::MAX));
+        for (name, bound) in [
+            ("Project", ProjectName::MAX_CHARS),
+            ("ProjectInput", ProjectName::MAX_CHARS),
+            ("Label", LabelName::MAX_CHARS),
+            ("LabelInput", LabelName::MAX_CHARS),
+        ] {
+            let field = schema(name, "name");
+            assert_eq!(field["minLength"].as_u64(), Some(1), "{name}");
+            assert_eq!(max(field), Some(bound), "{name}");
+        }
     }
 }

@@ -10,7 +10,8 @@ use uuid::Uuid;
 use super::json::ApiJson;
 use super::no_store;
 use crate::db;
-use crate::domain::{NameInput, Project, ProjectName};
+use crate::domain::input::Field;
+use crate::domain::{Project, ProjectInput, ProjectName};
 use crate::server::auth::{Caller, NotFound};
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
@@ -29,15 +30,13 @@ async fn project_id(raw: &str, caller: &Caller, state: &AppState) -> Result<Uuid
 
 /// A name from a body, or the 422 naming it.
 pub(super) fn name<T, E: std::fmt::Display>(
-    input: NameInput,
+    name: Field<String>,
     parse: impl FnOnce(&str) -> Result<T, E>,
 ) -> Result<T, ApiError> {
     let mut fields = crate::domain::input::Fields::default();
     let name = fields.check(
         "name",
-        input
-            .name
-            .required()
+        name.required()
             .and_then(|name| parse(&name).map_err(|e| e.to_string())),
     );
     fields.finish(|| name).map_err(ApiError::Validation)
@@ -54,6 +53,7 @@ pub(super) fn created(path: String, body: impl serde::Serialize) -> Result<Respo
 
 /// The user's projects, by name (case-insensitive).
 #[utoipa::path(
+    operation_id = "list_projects",
     get, path = "/api/projects", tag = "projects", security(("bearer" = [])),
     responses(
         (status = 200, description = "Every project, by name", body = [Project]),
@@ -73,8 +73,9 @@ pub(super) async fn list(
 
 /// Creates a project.
 #[utoipa::path(
+    operation_id = "create_project",
     post, path = "/api/projects", tag = "projects", security(("bearer" = [])),
-    request_body = NameInput,
+    request_body = ProjectInput,
     responses(
         (status = 201, description = "The new project", body = Project,
             headers(("Location" = String, description = "`/api/projects/{id}`"))),
@@ -86,15 +87,16 @@ pub(super) async fn list(
 pub(super) async fn create(
     caller: Caller,
     State(state): State<AppState>,
-    ApiJson(input): ApiJson<NameInput>,
+    ApiJson(input): ApiJson<ProjectInput>,
 ) -> Result<Response, ApiError> {
-    let name = name(input, ProjectName::parse)?;
+    let name = name(input.name, ProjectName::parse)?;
     let project = db::projects::create(&state.pool, caller.id, &name, &state.config.limits).await?;
     created(format!("/api/projects/{}", project.id), project)
 }
 
 /// One project.
 #[utoipa::path(
+    operation_id = "get_project",
     get, path = "/api/projects/{id}", tag = "projects", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The project's id; anything else is a 404")),
     responses(
@@ -117,9 +119,10 @@ pub(super) async fn get_one(
 
 /// Renames a project.
 #[utoipa::path(
+    operation_id = "rename_project",
     patch, path = "/api/projects/{id}", tag = "projects", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The project's id; anything else is a 404")),
-    request_body = NameInput,
+    request_body = ProjectInput,
     responses(
         (status = 200, description = "The renamed project", body = Project),
         (status = 401, response = super::openapi::Unauthorized),
@@ -132,10 +135,10 @@ pub(super) async fn rename(
     caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<NameInput>,
+    ApiJson(input): ApiJson<ProjectInput>,
 ) -> Result<Response, ApiError> {
     let id = project_id(&id, &caller, &state).await?;
-    let name = name(input, ProjectName::parse)?;
+    let name = name(input.name, ProjectName::parse)?;
     let project = db::projects::rename(&state.pool, caller.id, id, &name).await?;
     Ok(no_store(Json(
         caller.found(&state, project, NotFound::PROJECT).await?,
@@ -144,6 +147,7 @@ pub(super) async fn rename(
 
 /// Deletes a project and every task in it.
 #[utoipa::path(
+    operation_id = "delete_project",
     delete, path = "/api/projects/{id}", tag = "projects", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The project's id; anything else is a 404")),
     responses(

@@ -92,6 +92,7 @@ pub(super) async fn list(
         (status = 201, description = "The new task", body = Task,
             headers(("Location" = String, description = "`/api/tasks/{id}`"))),
         (status = 401, response = super::openapi::Unauthorized),
+        (status = 409, response = super::openapi::Conflict),
         super::openapi::BodyErrors,
     )
 )]
@@ -139,6 +140,7 @@ pub(super) async fn get_one(
         (status = 200, description = "The replaced task", body = Task),
         (status = 401, response = super::openapi::Unauthorized),
         (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
         super::openapi::BodyErrors,
     )
 )]
@@ -164,6 +166,7 @@ pub(super) async fn replace(
         (status = 200, description = "The updated task", body = Task),
         (status = 401, response = super::openapi::Unauthorized),
         (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
         super::openapi::BodyErrors,
     )
 )]
