@@ -1,6 +1,9 @@
 -- wrk script: every request picks a random benchmark user (token) and acts on their own task.
 -- SCENARIO: list | get | create | toggle | mix (80% reads, 20% writes) | page (the server-
--- rendered /tasks with a signed-in session) | login (POST /api/auth/login, argon2 and all).
+-- rendered /tasks with a signed-in session) | login (POST /api/auth/login, argon2 and all) |
+-- due (GET /api/tasks?sort=due&due=upcoming&limit=50) | manual (GET /api/tasks?project=<the user's
+-- project with the most tasks>&sort=manual&limit=50) | move (POST /api/tasks/<an Inbox task>/move, after
+-- another Inbox task, then to the top, then before it, in turn).
 -- A scenario with the suffix -br (list-br, page-br) sends what browsers send,
 -- Accept-Encoding: br, gzip, so its answers are compressed: what compression costs the server.
 local scenario = os.getenv("SCENARIO") or "list"
@@ -12,8 +15,11 @@ end
 local password = os.getenv("BENCH_PASSWORD") or ""
 local rows = {}
 for line in io.lines(os.getenv("BENCH_DATA")) do
-  local token, id, email = line:match("^(%S+) (%S+) (%S+)$")
-  if token then rows[#rows + 1] = { token = token, id = id, email = email } end
+  local token, id, email, project, move_id, move_other = line:match("^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+)$")
+  if token then
+    rows[#rows + 1] = { token = token, id = id, email = email, project = project, move_id = move_id,
+      move_other = move_other }
+  end
 end
 local cookies = {}
 if scenario == "page" then
@@ -23,6 +29,7 @@ if scenario == "page" then
 end
 
 local counter = 0
+local moves = 0
 setup = function(thread)
   counter = counter + 1
   thread:set("seed", counter)
@@ -58,6 +65,18 @@ request = function()
   elseif kind == "create" then
     headers["Content-Type"] = "application/json"
     return wrk.format("POST", "/api/tasks", headers, '{"title":"Benchmark task"}')
+  elseif kind == "due" then
+    return wrk.format("GET", "/api/tasks?sort=due&due=upcoming&limit=50", headers)
+  elseif kind == "manual" then
+    return wrk.format("GET", "/api/tasks?project=" .. row.project .. "&sort=manual&limit=50", headers)
+  elseif kind == "move" then
+    headers["Content-Type"] = "application/json"
+    moves = moves + 1
+    local body
+    if moves % 3 == 1 then body = '{"after":"' .. row.move_other .. '"}'
+    elseif moves % 3 == 2 then body = "{}"
+    else body = '{"before":"' .. row.move_other .. '"}' end
+    return wrk.format("POST", "/api/tasks/" .. row.move_id .. "/move", headers, body)
   else
     return wrk.format("PATCH", "/api/tasks/" .. row.id .. "/toggle", headers)
   end
