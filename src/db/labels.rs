@@ -109,10 +109,16 @@ pub async fn rename(
                UPDATE labels SET name = $3, updated_at = now()
                WHERE user_id = $1 AND id = $2
                RETURNING id, name, created_at, updated_at
+           ), locked AS (
+               -- In id order, as moves lock tasks, so that the two cannot deadlock.
+               SELECT id FROM tasks
+               WHERE user_id = $1
+                 AND id IN (SELECT task_id FROM task_labels WHERE user_id = $1 AND label_id = $2)
+               ORDER BY id FOR UPDATE
            ), touched AS (
                UPDATE tasks SET updated_at = now()
                WHERE user_id = $1 AND EXISTS (SELECT 1 FROM renamed)
-                 AND id IN (SELECT task_id FROM task_labels WHERE user_id = $1 AND label_id = $2)
+                 AND id IN (SELECT id FROM locked)
            )
            SELECT id AS "id!", name AS "name!", created_at AS "created_at!",
                   updated_at AS "updated_at!"
@@ -129,10 +135,15 @@ pub async fn rename(
 /// statement. Whether it existed.
 pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
     let deleted = sqlx::query_scalar!(
-        r#"WITH touched AS (
-               UPDATE tasks SET updated_at = now()
+        r#"WITH locked AS (
+               -- In id order, as moves lock tasks, so that the two cannot deadlock.
+               SELECT id FROM tasks
                WHERE user_id = $1
                  AND id IN (SELECT task_id FROM task_labels WHERE user_id = $1 AND label_id = $2)
+               ORDER BY id FOR UPDATE
+           ), touched AS (
+               UPDATE tasks SET updated_at = now()
+               WHERE user_id = $1 AND id IN (SELECT id FROM locked)
            )
            DELETE FROM labels WHERE user_id = $1 AND id = $2 RETURNING 1 AS "one!""#,
         user_id,
@@ -143,8 +154,9 @@ pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<
     Ok(deleted.is_some())
 }
 
-/// The ids of the user's labels with these names (case-insensitively), creating those the user
-/// has not got, within the limit. Runs inside the caller's transaction.
+/// The ids of the user's labels with these names (case-insensitively, as the database's unique
+/// index folds case), creating those the user has not got, within the limit. Runs inside the
+/// caller's transaction. Each id once, whatever names fold together.
 pub(super) async fn ensure(
     tx: &mut PgConnection,
     user_id: Uuid,
@@ -155,35 +167,43 @@ pub(super) async fn ensure(
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let found = lookup(&mut *tx, user_id, &names).await?;
-    let missing: Vec<String> = found
-        .iter()
-        .filter(|(_, id)| id.is_none())
-        .map(|(name, _)| name.clone())
-        .collect();
-    if missing.is_empty() {
-        return Ok(found.into_iter().filter_map(|(_, id)| id).collect());
+    let mut found = lookup(&mut *tx, user_id, &names).await?;
+    if found.iter().any(|(_, id)| id.is_none()) {
+        if !lock_user_for_creation(&mut *tx, user_id).await? {
+            return Err(WriteError::UserGone);
+        }
+        // Under the lock: another write may have created some of them since the first look.
+        found = lookup(&mut *tx, user_id, &names).await?;
+        let missing: Vec<String> = found
+            .iter()
+            .filter(|(_, id)| id.is_none())
+            .map(|(name, _)| name.clone())
+            .collect();
+        if count(&mut *tx, user_id).await? + missing.len() as i64 > limits.labels {
+            return Err(label_limit(limits));
+        }
+        let ids: Vec<Uuid> = missing.iter().map(|_| Uuid::now_v7()).collect();
+        // Names that fold together in the database are one label: the first one is kept.
+        sqlx::query!(
+            "INSERT INTO labels (user_id, id, name) SELECT $1, * FROM unnest($2::uuid[], $3::text[]) \
+             ON CONFLICT (user_id, lower(name)) DO NOTHING",
+            user_id,
+            &ids,
+            &missing
+        )
+        .execute(&mut *tx)
+        .await?;
+        found = lookup(&mut *tx, user_id, &names).await?;
     }
-    if !lock_user_for_creation(&mut *tx, user_id).await? {
-        return Err(WriteError::UserGone);
+    let mut ids = Vec::with_capacity(found.len());
+    for (_, id) in found {
+        // A label deleted between the insert and this look (by another request).
+        let id = id.ok_or(WriteError::Changed("a label was deleted meanwhile"))?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
     }
-    let count = count(&mut *tx, user_id).await?;
-    if count + missing.len() as i64 > limits.labels {
-        return Err(label_limit(limits));
-    }
-    let ids: Vec<Uuid> = missing.iter().map(|_| Uuid::now_v7()).collect();
-    // A concurrent write may have created one of them since: it is then used as it is.
-    sqlx::query!(
-        "INSERT INTO labels (user_id, id, name) SELECT $1, * FROM unnest($2::uuid[], $3::text[]) \
-         ON CONFLICT (user_id, lower(name)) DO NOTHING",
-        user_id,
-        &ids,
-        &missing
-    )
-    .execute(&mut *tx)
-    .await?;
-    let found = lookup(&mut *tx, user_id, &names).await?;
-    Ok(found.into_iter().filter_map(|(_, id)| id).collect())
+    Ok(ids)
 }
 
 /// Each name with the id of the user's label of that name, if there is one.

@@ -57,6 +57,10 @@ pub enum WriteError {
     /// The caller's user no longer exists (the foreign key to `users` broke).
     #[error("the caller's user is gone")]
     UserGone,
+    /// Something the write depends on changed under it (a label deleted meanwhile, two writes
+    /// waiting on each other): sending it again will work.
+    #[error("{0}; send the request again")]
+    Changed(&'static str),
     #[error(transparent)]
     Database(sqlx::Error),
 }
@@ -66,10 +70,17 @@ impl WriteError {
         Self::Invalid(vec![crate::domain::FieldError::new(field, message)])
     }
 
-    /// Whether this is a collision of two concurrent moves on one manual-order key.
-    pub fn is_order_collision(&self) -> bool {
-        matches!(self, Self::Database(sqlx::Error::Database(db))
-            if db.constraint() == Some("tasks_manual_order_key"))
+    /// Whether the write lost a race it can simply run again: two moves that computed the same
+    /// manual-order key, or two transactions that waited on each other (deadlock, 40P01).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Database(sqlx::Error::Database(db)) => {
+                db.constraint() == Some("tasks_manual_order_key")
+                    || db.code().as_deref() == Some("40P01")
+            }
+            Self::Changed(_) => true,
+            _ => false,
+        }
     }
 }
 
@@ -89,7 +100,14 @@ impl From<sqlx::Error> for WriteError {
             ),
             Some("projects_user_name_key") => Self::NameTaken("project"),
             Some("labels_user_name_key") => Self::NameTaken("label"),
-            Some(_) if db.is_foreign_key_violation() => Self::UserGone,
+            Some("tasks_user_id_fkey" | "projects_user_id_fkey" | "labels_user_id_fkey") => {
+                Self::UserGone
+            }
+            Some("task_labels_label_fkey") => Self::Changed("a label was deleted meanwhile"),
+            Some("task_labels_task_fkey") => Self::Changed("the task was deleted meanwhile"),
+            _ if db.code().as_deref() == Some("40P01") => {
+                Self::Changed("another write to the same tasks ran at the same time")
+            }
             _ => Self::Database(err),
         }
     }

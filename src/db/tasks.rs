@@ -36,27 +36,49 @@ pub async fn create(
     task: &NewTask,
     limits: &Limits,
 ) -> Result<Task, WriteError> {
+    let unlocked = limits.tasks - UNLOCKED_HEADROOM;
     if task.labels.is_empty() {
-        return insert(pool, user_id, task, &[], limits).await;
+        if let Some(created) = insert(pool, user_id, task, &[], unlocked).await? {
+            return Ok(created);
+        }
     }
     let mut tx = pool.begin().await?;
     let label_ids = labels::ensure(&mut tx, user_id, &task.labels, limits).await?;
-    let created = insert(&mut *tx, user_id, task, &label_ids, limits).await?;
+    let created = match insert(&mut *tx, user_id, task, &label_ids, unlocked).await? {
+        Some(created) => created,
+        // Near the limit: creates take the user's lock, so that the count is exact.
+        None => {
+            if !labels::lock_user_for_creation(&mut tx, user_id).await? {
+                return Err(WriteError::UserGone);
+            }
+            insert(&mut *tx, user_id, task, &label_ids, limits.tasks)
+                .await?
+                .ok_or(WriteError::Limit {
+                    what: "tasks",
+                    limit: limits.tasks,
+                })?
+        }
+    };
     tx.commit().await?;
     Ok(created)
 }
 
-/// The insert, refused at the limit. The count reads at most `limits.tasks` index entries. Two
-/// creates racing at the limit can both pass it; the overshoot is bounded by the requests in
-/// flight at once (the pool's size), and taking a per-user lock on every create to close it
-/// would serialize a user's creates.
+/// How far below the task limit creates need no lock. Creates without the lock each count the
+/// user's tasks in their own statement, so concurrent ones can pass the same count; below
+/// `limit - UNLOCKED_HEADROOM` that is harmless as long as fewer than this many run at once (the
+/// pool has at most 1,000 connections, `DATABASE_MAX_CONNECTIONS`). Above it, creates serialize
+/// on the user's row and the limit is exact. Either way the count reads at most `limit` index
+/// entries.
+const UNLOCKED_HEADROOM: i64 = 1_000;
+
+/// The insert, unless the user already has `below` tasks or more (then `None`).
 async fn insert(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
     task: &NewTask,
     label_ids: &[Uuid],
-    limits: &Limits,
-) -> Result<Task, WriteError> {
+    below: i64,
+) -> Result<Option<Task>, WriteError> {
     let created = sqlx::query_as!(
         Task,
         r#"WITH created AS (
@@ -69,6 +91,7 @@ async fn insert(
            ), linked AS (
                INSERT INTO task_labels (user_id, task_id, label_id, task_created_at)
                SELECT c.user_id, c.id, l.id, c.created_at FROM created c, unnest($11::uuid[]) AS l (id)
+               ON CONFLICT DO NOTHING
            )
            SELECT id, title, description, completed, project_id,
                   ARRAY(SELECT name FROM labels WHERE user_id = $2 AND id = ANY($11)
@@ -84,15 +107,12 @@ async fn insert(
         task.priority.get(),
         task.due_date,
         task.due_time,
-        limits.tasks,
+        below.max(0),
         label_ids,
     )
     .fetch_optional(db)
     .await?;
-    created.ok_or(WriteError::Limit {
-        what: "tasks",
-        limit: limits.tasks,
-    })
+    Ok(created)
 }
 
 pub async fn get(
@@ -436,6 +456,17 @@ pub async fn update(
     match &patch.labels {
         Some(new_labels) if !new_labels.is_empty() => {
             let mut tx = pool.begin().await?;
+            // A missing task is a 404 before any label is created (or refused at the limit).
+            let exists = sqlx::query_scalar!(
+                r#"SELECT 1 AS "one!" FROM tasks WHERE user_id = $1 AND id = $2 FOR UPDATE"#,
+                user_id,
+                id
+            )
+            .fetch_optional(&mut *tx)
+            .await?;
+            if exists.is_none() {
+                return Ok(None);
+            }
             let label_ids = labels::ensure(&mut tx, user_id, new_labels, limits).await?;
             let updated = update_fields(&mut *tx, user_id, id, patch, &label_ids).await?;
             // A missing task changes nothing: dropping the transaction undoes any label it
@@ -538,13 +569,20 @@ pub async fn toggle(
     .await
 }
 
-/// How many times a move retries after a concurrent move took the key it computed.
+/// How many times a move runs again after losing a race (see [`WriteError::is_retryable`]).
 const MOVE_ATTEMPTS: usize = 8;
 
+/// The longest manual-order key a move writes. Each move into the same gap makes a key about six
+/// bits longer; past this length the project's keys are spaced out again (see [`respace`]), so
+/// that keys (and the manual listing's cursors) stay short and a move never fails for lack of
+/// room.
+pub const MAX_KEY_CHARS: usize = 64;
+
 /// Moves a task within or across projects (API-organise.md, Moving): only its own key changes.
-/// Each attempt is one transaction that reads the neighbours and writes the key; the unique key
-/// on (user, project, position) turns a concurrent move that computed the same key into a retry
-/// with fresh neighbours, so every task keeps exactly one place.
+/// Each attempt is one transaction that locks the task and its anchor, reads the neighbours and
+/// writes the key; the unique key on (user, project, position) turns a concurrent move that
+/// computed the same key into a retry with fresh neighbours, so every task keeps exactly one
+/// place.
 pub async fn move_to(
     pool: &PgPool,
     user_id: Uuid,
@@ -555,7 +593,7 @@ pub async fn move_to(
     loop {
         attempt += 1;
         match move_once(pool, user_id, id, to).await {
-            Err(err) if err.is_order_collision() && attempt < MOVE_ATTEMPTS => continue,
+            Err(err) if err.is_retryable() && attempt < MOVE_ATTEMPTS => continue,
             result => return result,
         }
     }
@@ -568,47 +606,35 @@ async fn move_once(
     to: Move,
 ) -> Result<Option<Task>, WriteError> {
     let mut tx = pool.begin().await?;
-    let Some(current) = sqlx::query_scalar!(
-        "SELECT project_id FROM tasks WHERE user_id = $1 AND id = $2 FOR UPDATE",
+    let anchor = match to.place {
+        Place::Top => None,
+        Place::Before(anchor) | Place::After(anchor) => Some(anchor),
+    };
+    // The task and its anchor, locked together in id order (as label writes lock tasks), so
+    // that two moves that use each other as anchors cannot deadlock.
+    let ids: Vec<Uuid> = [Some(id), anchor].into_iter().flatten().collect();
+    let locked = sqlx::query!(
+        "SELECT id, project_id FROM tasks WHERE user_id = $1 AND id = ANY($2) \
+         ORDER BY id FOR UPDATE",
         user_id,
-        id
+        &ids
     )
-    .fetch_optional(&mut *tx)
-    .await?
-    else {
+    .fetch_all(&mut *tx)
+    .await?;
+    let Some(current) = locked.iter().find(|row| row.id == id) else {
         return Ok(None);
     };
-    let project = to.project_id.unwrap_or(current);
+    let project = to.project_id.unwrap_or(current.project_id);
     if let Some(project) = project {
         if !projects::exists(&mut *tx, user_id, project).await? {
             return Err(WriteError::invalid("project_id", NOT_YOURS_PROJECT));
         }
     }
-    let key = match to.place {
-        Place::Top => None,
-        Place::Before(anchor) => {
-            let at = anchor_key(&mut tx, user_id, anchor, project, "before").await?;
-            let previous = neighbour(&mut tx, user_id, id, project, &at, true).await?;
-            match previous {
-                Some(previous) => Some(between(&previous, Some(&at))?),
-                // First in the project: a top key, if it sorts before the anchor (it does,
-                // unless the anchor was placed at the top in this same microsecond).
-                None => {
-                    let top = top_key(&mut tx).await?;
-                    Some(if top < at {
-                        top
-                    } else {
-                        between("", Some(&at))?
-                    })
-                }
-            }
-        }
-        Place::After(anchor) => {
-            let at = anchor_key(&mut tx, user_id, anchor, project, "after").await?;
-            let next = neighbour(&mut tx, user_id, id, project, &at, false).await?;
-            Some(between(&at, next.as_deref())?)
-        }
-    };
+    let mut key = place_key(&mut tx, user_id, id, project, to.place).await?;
+    if key.as_ref().is_some_and(|key| key.len() > MAX_KEY_CHARS) {
+        respace(&mut tx, user_id, project).await?;
+        key = place_key(&mut tx, user_id, id, project, to.place).await?;
+    }
     let moved = sqlx::query_as!(
         Task,
         r#"UPDATE tasks t SET project_id = $3, position = COALESCE($4, order_key_top()),
@@ -631,6 +657,78 @@ async fn move_once(
     Ok(moved)
 }
 
+/// The key that puts the task at `place` in `project` (`None`: a top key, made by the statement
+/// that writes it).
+async fn place_key(
+    tx: &mut PgConnection,
+    user_id: Uuid,
+    id: Uuid,
+    project: Option<Uuid>,
+    place: Place,
+) -> Result<Option<String>, WriteError> {
+    Ok(match place {
+        Place::Top => None,
+        Place::Before(anchor) => {
+            let at = anchor_key(tx, user_id, anchor, project, "before").await?;
+            match neighbour(tx, user_id, id, project, &at, true).await? {
+                Some(previous) => Some(between(&previous, Some(&at))?),
+                // First in the project: a top key, which sorts before every key made earlier
+                // (so new tasks still land above it). Only a key made in this same microsecond
+                // can tie; the clock moves on.
+                None => {
+                    let mut top = top_key(tx).await?;
+                    for _ in 0..3 {
+                        if top < at {
+                            break;
+                        }
+                        top = top_key(tx).await?;
+                    }
+                    Some(if top < at {
+                        top
+                    } else {
+                        between("", Some(&at))?
+                    })
+                }
+            }
+        }
+        Place::After(anchor) => {
+            let at = anchor_key(tx, user_id, anchor, project, "after").await?;
+            let next = neighbour(tx, user_id, id, project, &at, false).await?;
+            Some(between(&at, next.as_deref())?)
+        }
+    })
+}
+
+/// Gives every task of the project a fresh short key, in their current order: the digits of
+/// this transaction's top key, then the task's rank. Keys are never shown, so nothing visible
+/// changes; the whole project is locked in id order first, as every multi-task write locks.
+async fn respace(
+    tx: &mut PgConnection,
+    user_id: Uuid,
+    project: Option<Uuid>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"WITH locked AS (
+               SELECT id, position FROM tasks
+               WHERE user_id = $1
+                 AND COALESCE(project_id, '00000000-0000-0000-0000-000000000000'::uuid) = $2
+               ORDER BY id FOR UPDATE
+           ), ranked AS (
+               SELECT id, left(order_key_top(now()), 10)
+                          || order_key_digits(row_number() OVER (ORDER BY position), 4) || '1'
+                          AS position
+               FROM locked
+           )
+           UPDATE tasks t SET position = r.position
+           FROM ranked r WHERE t.user_id = $1 AND t.id = r.id"#,
+        user_id,
+        project.unwrap_or_else(Uuid::nil),
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 fn between(low: &str, high: Option<&str>) -> Result<String, WriteError> {
     order::between(low, high)
         .map_err(|err| WriteError::Database(sqlx::Error::Protocol(err.to_string())))
@@ -642,8 +740,8 @@ async fn top_key(tx: &mut PgConnection) -> Result<String, sqlx::Error> {
         .await
 }
 
-/// The key of the anchor task, locked until the move commits so that it stays put; a missing or
-/// another user's task, or one in another project, is a mistake on `field`.
+/// The key of the anchor task (locked by the move); a missing or another user's task, or one in
+/// another project, is a mistake on `field`.
 async fn anchor_key(
     tx: &mut PgConnection,
     user_id: Uuid,
@@ -652,7 +750,7 @@ async fn anchor_key(
     field: &str,
 ) -> Result<String, WriteError> {
     let row = sqlx::query!(
-        "SELECT project_id, position FROM tasks WHERE user_id = $1 AND id = $2 FOR SHARE",
+        "SELECT project_id, position FROM tasks WHERE user_id = $1 AND id = $2",
         user_id,
         anchor
     )

@@ -116,6 +116,10 @@ impl DueFilter {
     }
 }
 
+/// The range of cursor timestamps accepted: 0000-01-01 to 9999-12-31, in microseconds.
+const MIN_MICROS: i64 = -62_167_219_200_000_000;
+const MAX_MICROS: i64 = 253_402_300_799_999_999;
+
 /// Which of a user's tasks to list, in which order, and from where: parsed once, by
 /// [`ListQuery::parse`], from the API's query string and from the web app's list calls alike, so
 /// both get the same rules and the same messages.
@@ -310,7 +314,12 @@ impl ListQuery {
                 self.project = Some(if value == "inbox" {
                     ProjectFilter::Inbox
                 } else {
-                    ProjectFilter::Project(Uuid::try_parse(value).map_err(|_| ParamError::Project)?)
+                    // The nil UUID names no project (the manual order's index uses it for the
+                    // Inbox).
+                    match Uuid::try_parse(value) {
+                        Ok(id) if !id.is_nil() => ProjectFilter::Project(id),
+                        _ => return Err(ParamError::Project),
+                    }
                 });
             }
             "label" => {
@@ -318,11 +327,12 @@ impl ListQuery {
                 self.labels.push(name.as_ref().to_owned());
             }
             "priority" => {
-                let priority = value
-                    .parse::<i64>()
-                    .ok()
-                    .and_then(|p| Priority::new(p).ok())
-                    .ok_or(ParamError::Priority)?;
+                // Exactly one digit: not `+2`, not `02`.
+                let priority = match value.as_bytes() {
+                    [digit @ b'0'..=b'9'] => Priority::new(i64::from(digit - b'0')).ok(),
+                    _ => None,
+                }
+                .ok_or(ParamError::Priority)?;
                 self.priority = Some(priority.get());
             }
             "due" => {
@@ -494,7 +504,12 @@ impl Cursor {
         let owner = Uuid::try_parse(parts.next()?).ok()?;
         let filters = Filters::decode(parts.next()?)?;
         let key = SortKey::decode(parts.next()?)?;
-        if parts.next().is_some() || owner != user_id {
+        // A position PostgreSQL can compare: from year 0 to 9999 (a crafted cursor outside
+        // them is not one of ours).
+        if parts.next().is_some()
+            || owner != user_id
+            || !(MIN_MICROS..=MAX_MICROS).contains(&micros)
+        {
             return None;
         }
         Some(Self {

@@ -140,6 +140,8 @@ pub enum NameError {
     Nul,
     #[error("must not contain commas")]
     Comma,
+    #[error("must not contain control characters")]
+    Control,
 }
 
 fn parse_name(input: &str, max: usize, comma: bool) -> Result<String, NameError> {
@@ -150,6 +152,8 @@ fn parse_name(input: &str, max: usize, comma: bool) -> Result<String, NameError>
         Err(NameError::TooLong(max))
     } else if name.contains('\0') {
         Err(NameError::Nul)
+    } else if name.chars().any(char::is_control) {
+        Err(NameError::Control)
     } else if !comma && name.contains(',') {
         Err(NameError::Comma)
     } else {
@@ -201,18 +205,21 @@ pub enum LabelsError {
 impl Labels {
     pub const MAX: usize = 20;
 
+    /// Stops at the first mistake, and at the 21st distinct name: a body of thousands of names
+    /// costs no more than reading it. (The database folds case with its own `lower()`, which may
+    /// disagree with Rust's on a few letters; it has the last word on which names are one label.)
     pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Self, LabelsError> {
-        let mut labels: Vec<LabelName> = Vec::with_capacity(names.len());
+        let mut labels: Vec<LabelName> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for (index, name) in names.iter().enumerate() {
             let name = LabelName::parse(name.as_ref())
                 .map_err(|error| LabelsError::Name { index, error })?;
-            let key = name.0.to_lowercase();
-            if !labels.iter().any(|seen| seen.0.to_lowercase() == key) {
+            if seen.insert(name.0.to_lowercase()) {
+                if labels.len() == Self::MAX {
+                    return Err(LabelsError::TooMany);
+                }
                 labels.push(name);
             }
-        }
-        if labels.len() > Self::MAX {
-            return Err(LabelsError::TooMany);
         }
         Ok(Self(labels))
     }
@@ -370,6 +377,8 @@ mod tests {
         assert!(ProjectName::parse("a, b").is_ok());
         assert_eq!(LabelName::parse("a,b"), Err(NameError::Comma));
         assert_eq!(LabelName::parse("a\0"), Err(NameError::Nul));
+        assert_eq!(LabelName::parse("\u{1c}x"), Err(NameError::Control));
+        assert_eq!(ProjectName::parse("a\tb"), Err(NameError::Control));
         assert!(LabelName::parse(&"x".repeat(64)).is_ok());
         assert!(LabelName::parse(&"x".repeat(65)).is_err());
     }
@@ -387,6 +396,11 @@ mod tests {
             Labels::parse(&["ok", ""]),
             Err(LabelsError::Name { index: 1, .. })
         ));
+        // Thousands of names stop at the 21st distinct one.
+        let huge: Vec<String> = (0..20_000).map(|i| format!("n{i}")).collect();
+        assert_eq!(Labels::parse(&huge), Err(LabelsError::TooMany));
+        let repeated = vec!["same"; 20_000];
+        assert_eq!(Labels::parse(&repeated).unwrap().names(), ["same"]);
     }
 
     #[test]

@@ -115,7 +115,8 @@ impl From<WriteError> for ApiError {
     fn from(err: WriteError) -> Self {
         match err {
             WriteError::Invalid(errors) => Self::Validation(errors),
-            err @ (WriteError::Limit { .. } | WriteError::NameTaken(_)) => {
+            err
+            @ (WriteError::Limit { .. } | WriteError::NameTaken(_) | WriteError::Changed(_)) => {
                 Self::Conflict(err.to_string().into())
             }
             WriteError::UserGone => AuthError::Refused.into(),
@@ -183,7 +184,8 @@ impl From<WriteError> for AppError {
     fn from(err: WriteError) -> Self {
         match err {
             WriteError::Invalid(errors) => AppError::Validation(errors),
-            err @ (WriteError::Limit { .. } | WriteError::NameTaken(_)) => {
+            err
+            @ (WriteError::Limit { .. } | WriteError::NameTaken(_) | WriteError::Changed(_)) => {
                 AppError::Conflict(err.to_string())
             }
             WriteError::UserGone => AppError::Unauthorized,

@@ -2290,3 +2290,219 @@ async fn the_organising_endpoints_need_a_bearer_token(pool: PgPool) {
         assert_problem(response, 401).await;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// What an attacker (or an unlucky client) might send
+
+/// Names that Rust and PostgreSQL fold differently (a dotted capital I, a final sigma) are one
+/// label or two as the database's unique index says, never a 500.
+#[sqlx::test]
+async fn names_that_fold_differently_are_never_a_server_error(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    for labels in [
+        json!(["i", "İ"]),
+        json!(["ΑΣ", "ας", "ασ"]),
+        json!(["ß", "SS", "ss"]),
+    ] {
+        let task = ada
+            .create(json!({"title": "folding", "labels": labels.clone()}))
+            .await;
+        let carried = task["labels"].as_array().unwrap();
+        assert!(!carried.is_empty(), "{labels}: {task}");
+        let mut unique: Vec<String> = carried.iter().map(|l| l.to_string()).collect();
+        unique.dedup();
+        assert_eq!(unique.len(), carried.len(), "each label once: {task}");
+        let fetched = get(&ada, &task_path(&task)).await;
+        assert_eq!(fetched["labels"], task["labels"]);
+    }
+}
+
+/// Thousands of label names in one body are refused as fast as twenty-one.
+#[sqlx::test]
+async fn a_body_of_thousands_of_labels_is_a_quick_422(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    // As many as fit in a body (64 KiB).
+    let many: Vec<String> = (0..6_000).map(|i| format!("l{i}")).collect();
+    let problem = unprocessable(
+        &ada,
+        Method::POST,
+        "/api/tasks",
+        Some(json!({"title": "many", "labels": many})),
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["labels"]);
+}
+
+/// Names with control characters (which PostgreSQL's and Rust's idea of white space may
+/// disagree on) are a 422, not a constraint violation.
+#[sqlx::test]
+async fn names_with_control_characters_are_422(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    for (path, name) in [
+        ("/api/projects", "\u{1c}home"),
+        ("/api/labels", "work\u{1f}"),
+        ("/api/projects", "a\tb"),
+    ] {
+        let problem = unprocessable(&ada, Method::POST, path, Some(json!({ "name": name }))).await;
+        assert_eq!(error_fields(&problem), ["name"], "{path} {name:?}");
+    }
+    let problem = unprocessable(
+        &ada,
+        Method::POST,
+        "/api/tasks",
+        Some(json!({"title": "t", "labels": ["\u{1c}x"]})),
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["labels"]);
+}
+
+/// Crafted listing parameters: a cursor whose position PostgreSQL cannot represent, the nil
+/// UUID as a project, a priority with a sign or a leading zero.
+#[sqlx::test]
+async fn crafted_listing_parameters_are_422(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    for title in ["a", "b"] {
+        ada.create(json!({ "title": title })).await;
+    }
+    for sort in ["created", "due", "priority"] {
+        let cursor = next_cursor(&ada, &format!("/api/tasks?sort={sort}&limit=1")).await;
+        let (_, rest) = cursor.split_once('_').unwrap();
+        for micros in ["-1000000000000000000", "9000000000000000000"] {
+            let path = format!("/api/tasks?sort={sort}&limit=1&cursor={micros}_{rest}");
+            let problem = unprocessable(&ada, Method::GET, &path, None).await;
+            assert_eq!(error_fields(&problem), ["cursor"], "{path}");
+        }
+    }
+    let nil = Uuid::nil();
+    for query in [
+        format!("project={nil}&sort=manual"),
+        format!("project={nil}"),
+    ] {
+        let path = format!("/api/tasks?{query}");
+        let problem = unprocessable(&ada, Method::GET, &path, None).await;
+        assert_eq!(error_fields(&problem)[0], "project", "{query}");
+    }
+    for priority in ["+2", "02", "2.0", " 2"] {
+        let path = format!("/api/tasks?priority={}", priority.replace('+', "%2B"));
+        let problem = unprocessable(&ada, Method::GET, &path, None).await;
+        assert_eq!(error_fields(&problem), ["priority"], "{priority}");
+    }
+}
+
+/// Two moves that use each other as anchors, at the same time, over and over: each answers 200
+/// (they lock the two tasks in one order, and a lost race runs again), and the project keeps
+/// every task exactly once.
+#[sqlx::test]
+async fn crossed_moves_at_the_same_time_both_succeed(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    let mut tasks = Vec::new();
+    for title in ["x", "a", "b", "c"] {
+        tasks.push(id(&ada.create(json!({ "title": title })).await));
+    }
+    let (x, a) = (tasks[0].clone(), tasks[1].clone());
+    for round in 0..15 {
+        let (field_one, field_two) = if round % 2 == 0 {
+            ("before", "after")
+        } else {
+            ("after", "before")
+        };
+        let (path_x, path_a) = (
+            format!("/api/tasks/{x}/move"),
+            format!("/api/tasks/{a}/move"),
+        );
+        let one = ada.send(Method::POST, &path_x, Some(json!({ field_one: a })));
+        let two = ada.send(Method::POST, &path_a, Some(json!({ field_two: x })));
+        let (one, two) = tokio::join!(one, two);
+        assert_eq!(one.status(), 200, "round {round}");
+        assert_eq!(two.status(), 200, "round {round}");
+    }
+    let order = manual_order(&ada, "inbox").await;
+    let mut sorted = order.clone();
+    sorted.sort();
+    let mut expected = tasks.clone();
+    expected.sort();
+    assert_eq!(sorted, expected, "every task exactly once: {order:?}");
+}
+
+/// A create at the limit is exact even when many race for the last places.
+#[sqlx::test]
+async fn concurrent_creates_never_pass_the_task_limit(pool: PgPool) {
+    let app = TestApp::builder(pool.clone())
+        .config(&[("MAX_TASKS_PER_USER", "5")])
+        .spawn()
+        .await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    ada.create(json!({"title": "first"})).await;
+    let creates = (0..12).map(|i| {
+        ada.send(
+            Method::POST,
+            "/api/tasks",
+            Some(json!({ "title": format!("racer {i}") })),
+        )
+    });
+    let statuses: Vec<u16> = futures_join_all(creates)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 201).count(),
+        4,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 409).count(),
+        8,
+        "{statuses:?}"
+    );
+    assert_eq!(list(&ada, "limit=500").await.len(), 5);
+}
+
+/// Runs every future at once and returns their outputs in order (the test crate has tokio, not
+/// the futures crate, and these futures borrow the client, so they cannot be spawned).
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let mut pending: Vec<_> = futures.map(|future| Some(Box::pin(future))).collect();
+    let mut outputs: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        for (slot, output) in pending.iter_mut().zip(outputs.iter_mut()) {
+            if let Some(future) = slot {
+                if let std::task::Poll::Ready(value) = future.as_mut().poll(cx) {
+                    *output = Some(value);
+                    *slot = None;
+                }
+            }
+        }
+        if pending.iter().all(Option::is_none) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
+/// A PATCH of a missing task is a 404 even when its labels would pass the label limit.
+#[sqlx::test]
+async fn a_missing_task_is_a_404_before_its_labels_count(pool: PgPool) {
+    let app = TestApp::builder(pool)
+        .config(&[("MAX_LABELS_PER_USER", "1")])
+        .spawn()
+        .await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    create_label(&ada, "only").await;
+    let missing = format!("/api/tasks/{}", Uuid::now_v7());
+    let response = ada
+        .send(Method::PATCH, &missing, Some(json!({"labels": ["new"]})))
+        .await;
+    assert_problem(response, 404).await;
+    let labels = get(&ada, "/api/labels").await;
+    assert_eq!(names(&labels), ["only"]);
+}

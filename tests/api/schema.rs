@@ -398,3 +398,71 @@ async fn a_users_counts_come_from_the_index_alone(pool: PgPool) {
         "{plan}"
     );
 }
+
+/// Hundreds of moves into the same gap: once a key would pass `MAX_KEY_CHARS`, the project's keys
+/// are spaced out again, so keys stay short and the order stays exactly what the moves made.
+#[sqlx::test]
+async fn keys_stay_short_through_hundreds_of_moves_into_one_gap(pool: PgPool) {
+    use taskdeck::domain::{Limits, ListQuery, Move, NewTask, Place};
+    let user = insert_user(&pool, "ada@example.com").await.unwrap();
+    let limits = Limits::default();
+    let mut ids = Vec::new();
+    for i in 0..40 {
+        let task = NewTask::parse(&format!("task {i}"), None, false).unwrap();
+        ids.push(
+            taskdeck::db::tasks::create(&pool, user, &task, &limits)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    // Newest first: ids reversed. Each move lands right after the first task, in front of the
+    // task moved before it, so every key is made in the same shrinking gap.
+    let mut expected: Vec<Uuid> = ids.iter().rev().copied().collect();
+    let first = expected[0];
+    for round in 0..450 {
+        let moved = expected[expected.len() - 1 - (round % 30)];
+        let to = Move {
+            project_id: None,
+            place: Place::After(first),
+        };
+        taskdeck::db::tasks::move_to(&pool, user, moved, to)
+            .await
+            .unwrap()
+            .unwrap();
+        expected.retain(|id| *id != moved);
+        expected.insert(1, moved);
+    }
+    let longest: i32 =
+        sqlx::query_scalar("SELECT max(length(position)) FROM tasks WHERE user_id = $1")
+            .bind(user)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(
+        longest as usize <= taskdeck::db::tasks::MAX_KEY_CHARS,
+        "longest key {longest}"
+    );
+    let query = ListQuery::parse(
+        [("project", "inbox"), ("sort", "manual"), ("limit", "500")],
+        user,
+    )
+    .unwrap();
+    let listed: Vec<Uuid> = taskdeck::db::tasks::list(&pool, user, &query)
+        .await
+        .unwrap()
+        .tasks
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(listed, expected);
+    // And a new task still lands on top.
+    let task = NewTask::parse("newest", None, false).unwrap();
+    let newest = taskdeck::db::tasks::create(&pool, user, &task, &limits)
+        .await
+        .unwrap();
+    let listed = taskdeck::db::tasks::list(&pool, user, &query)
+        .await
+        .unwrap();
+    assert_eq!(listed.tasks[0].id, newest.id);
+}
