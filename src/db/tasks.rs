@@ -201,8 +201,12 @@ pub async fn list(db: &PgPool, user_id: Uuid, query: &ListQuery) -> Result<Page,
         Some(due) if due.needs_today() => Some(users::timezone(db, user_id).await?.now()),
         _ => None,
     };
+    // Unnamed (not kept as a prepared statement): PostgreSQL plans each listing for its own
+    // values, the user's row count, cursor and page size, rather than a generic plan that could
+    // read and sort all of a large account's tasks.
     let rows: Vec<Listed> = statement("", user_id, query, today)
         .build_query_as()
+        .persistent(false)
         .fetch_all(db)
         .await?;
     if rows.is_empty() {

@@ -293,12 +293,13 @@ async fn every_listing_shape_walks_its_index_and_reads_only_what_it_returns(pool
     ];
     // Through the application's own pool, with its connection settings.
     let app_pool = taskdeck::db::pool((*pool.connect_options()).clone(), 1);
+    // PostgreSQL's default caching (generic plans for the fixed statements): the listing is
+    // planned for its values because it is sent unnamed, not because of a setting.
     let mode: String = sqlx::query_scalar("SHOW plan_cache_mode")
         .fetch_one(&app_pool)
         .await
         .unwrap();
-    // Set on the database by a migration, not per connection (PgBouncer would leak it).
-    assert_eq!(mode, "force_custom_plan");
+    assert_eq!(mode, "auto");
     let now = chrono::Utc::now().naive_utc();
     let today = Some((now.date(), now.time()));
     for (pairs, index, exact) in cases {
@@ -326,11 +327,22 @@ async fn every_listing_shape_walks_its_index_and_reads_only_what_it_returns(pool
                     today,
                 )
                 .build_query_as()
+                .persistent(false)
                 .fetch_all(&app_pool)
                 .await
                 .unwrap(),
             );
             assert!(plan.contains(index), "{case}: walks {index}\n{plan}");
+            // The application's listing left no prepared statement on the connection: it was
+            // sent unnamed, so no generic plan can ever be cached for it.
+            let kept: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_prepared_statements \
+                 WHERE statement LIKE '%t.position %' AND statement NOT LIKE '%pg_prepared%'",
+            )
+            .fetch_one(&app_pool)
+            .await
+            .unwrap();
+            assert_eq!(kept, 0, "{case}: the listing is not a prepared statement");
             for table in ["tasks", "task_labels"] {
                 assert!(
                     !plan.contains(&format!("Seq Scan on {table} ")),
