@@ -100,7 +100,10 @@ ALTER TABLE tasks
     ADD COLUMN due_date     date,
     ADD COLUMN due_time     time(0),
     ADD COLUMN completed_at timestamptz,
-    ADD COLUMN position     text COLLATE "C";
+    ADD COLUMN position     text COLLATE "C",
+    -- How many labels the task carries (task_labels holds which), kept by the statements that
+    -- change them: a listing looks the names up only for the tasks that have some.
+    ADD COLUMN label_count  smallint    NOT NULL DEFAULT 0;
 
 -- One pass over the table. The Inbox's order starts as newest first: each task's key is its
 -- creation time's top-key digits, then its rank among the user's tasks (newest first, ties by
@@ -122,6 +125,7 @@ ALTER TABLE tasks
     ADD CONSTRAINT tasks_project_fkey FOREIGN KEY (user_id, project_id)
         REFERENCES projects (user_id, id) ON DELETE CASCADE,
     ADD CONSTRAINT tasks_priority_range CHECK (priority BETWEEN 0 AND 3),
+    ADD CONSTRAINT tasks_label_count_range CHECK (label_count BETWEEN 0 AND 20),
     ADD CONSTRAINT tasks_due_date_range CHECK (due_date BETWEEN DATE '1900-01-01' AND DATE '9999-12-31'),
     ADD CONSTRAINT tasks_due_time_minutes CHECK (extract(second FROM due_time) = 0),
     ADD CONSTRAINT tasks_due_time_needs_date CHECK (due_time IS NULL OR due_date IS NOT NULL),

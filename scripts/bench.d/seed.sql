@@ -99,6 +99,9 @@ FROM (
 JOIN user_labels ul USING (user_id)
 CROSS JOIN LATERAL (VALUES (0), (c.second)) s(step)
 WHERE s.step IS NOT NULL;
+UPDATE tasks t SET label_count = n.count
+FROM (SELECT user_id, task_id, count(*) AS count FROM task_labels GROUP BY user_id, task_id) n
+WHERE t.user_id = n.user_id AND t.id = n.task_id;
 
 -- 2,000 users the load generator signs in as, each with one of their tasks (get, toggle), the
 -- project of theirs with the most tasks (sort=manual), and two other tasks of their Inbox (move

@@ -142,7 +142,7 @@ pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<
                  AND id IN (SELECT task_id FROM task_labels WHERE user_id = $1 AND label_id = $2)
                ORDER BY id FOR UPDATE
            ), touched AS (
-               UPDATE tasks SET updated_at = now()
+               UPDATE tasks SET updated_at = now(), label_count = label_count - 1
                WHERE user_id = $1 AND id IN (SELECT id FROM locked)
            )
            DELETE FROM labels WHERE user_id = $1 AND id = $2 RETURNING 1 AS "one!""#,
