@@ -17,6 +17,10 @@ SET LOCAL lock_timeout = '10s';
 -- `updated_at` (the last change we know of); the Inbox's manual order starts as newest first.
 
 ALTER TABLE users
+    -- How many tasks the user has, kept by the statements that create and delete tasks (each in
+    -- the same statement): the task limit is checked without counting a user's tasks, which cost
+    -- more than the rest of a create (measured: 1,322 against 4,522 creates/s).
+    ADD COLUMN task_count bigint NOT NULL DEFAULT 0,
     ADD COLUMN timezone text NOT NULL DEFAULT 'UTC',
     -- An IANA name, checked against the time zone database by the application; the longest
     -- today is 32 characters ("America/Argentina/ComodRivadavia").
@@ -104,6 +108,10 @@ ALTER TABLE tasks
     -- How many labels the task carries (task_labels holds which), kept by the statements that
     -- change them: a listing looks the names up only for the tasks that have some.
     ADD COLUMN label_count  smallint    NOT NULL DEFAULT 0;
+
+UPDATE users u SET task_count = c.count
+FROM (SELECT user_id, count(*) AS count FROM tasks GROUP BY user_id) c
+WHERE u.id = c.user_id;
 
 -- One pass over the table. The Inbox's order starts as newest first: each task's key is its
 -- creation time's top-key digits, then its rank among the user's tasks (newest first, ties by

@@ -99,6 +99,9 @@ FROM (
 JOIN user_labels ul USING (user_id)
 CROSS JOIN LATERAL (VALUES (0), (c.second)) s(step)
 WHERE s.step IS NOT NULL;
+UPDATE users u SET task_count = c.count
+FROM (SELECT user_id, count(*) AS count FROM tasks GROUP BY user_id) c
+WHERE u.id = c.user_id;
 UPDATE tasks t SET label_count = n.count
 FROM (SELECT user_id, task_id, count(*) AS count FROM task_labels GROUP BY user_id, task_id) n
 WHERE t.user_id = n.user_id AND t.id = n.task_id;

@@ -103,12 +103,22 @@ pub async fn rename(
 
 /// Deletes a project and its tasks, in one statement. Whether it existed.
 pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query!(
-        "DELETE FROM projects WHERE user_id = $1 AND id = $2",
+    // The tasks first, counted off the user's `task_count`, then the project (whose foreign key
+    // would otherwise delete them uncounted).
+    let deleted = sqlx::query_scalar!(
+        r#"WITH tasks_gone AS (
+               DELETE FROM tasks WHERE user_id = $1 AND project_id = $2
+                 AND EXISTS (SELECT 1 FROM projects WHERE user_id = $1 AND id = $2)
+               RETURNING 1
+           ), counted AS (
+               UPDATE users SET task_count = task_count - (SELECT count(*) FROM tasks_gone)
+               WHERE id = $1
+           )
+           DELETE FROM projects WHERE user_id = $1 AND id = $2 RETURNING 1 AS "one!""#,
         user_id,
         id
     )
-    .execute(db)
+    .fetch_optional(db)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(deleted.is_some())
 }

@@ -28,50 +28,39 @@ pub fn like_pattern(q: &str) -> String {
 }
 
 /// Creates a task at the top of its project's manual order, within the user's task limit: one
-/// statement (the task and its label links). Labels it names that the user has not got are
-/// created first, in the same transaction.
+/// statement (the task, its label links, and the user's `task_count`, whose row update makes
+/// concurrent creates of one user take turns, so the limit is exact). Labels it names that the
+/// user has not got are created first, in the same transaction.
 pub async fn create(
     pool: &PgPool,
     user_id: Uuid,
     task: &NewTask,
     limits: &Limits,
 ) -> Result<Task, WriteError> {
-    let unlocked = limits.tasks - UNLOCKED_HEADROOM;
-    if task.labels.is_empty() {
-        if let Some(created) = insert(pool, user_id, task, &[], unlocked).await? {
-            return Ok(created);
+    let created = if task.labels.is_empty() {
+        insert(pool, user_id, task, &[], limits.tasks).await?
+    } else {
+        let mut tx = pool.begin().await?;
+        let label_ids = labels::ensure(&mut tx, user_id, &task.labels, limits).await?;
+        let created = insert(&mut *tx, user_id, task, &label_ids, limits.tasks).await?;
+        // At the limit, dropping the transaction undoes the labels it created.
+        if created.is_some() {
+            tx.commit().await?;
         }
-    }
-    let mut tx = pool.begin().await?;
-    let label_ids = labels::ensure(&mut tx, user_id, &task.labels, limits).await?;
-    let created = match insert(&mut *tx, user_id, task, &label_ids, unlocked).await? {
-        Some(created) => created,
-        // Near the limit: creates take the user's lock, so that the count is exact.
-        None => {
-            if !labels::lock_user_for_creation(&mut tx, user_id).await? {
-                return Err(WriteError::UserGone);
-            }
-            insert(&mut *tx, user_id, task, &label_ids, limits.tasks)
-                .await?
-                .ok_or(WriteError::Limit {
-                    what: "tasks",
-                    limit: limits.tasks,
-                })?
-        }
+        created
     };
-    tx.commit().await?;
-    Ok(created)
+    match created {
+        Some(created) => Ok(created),
+        None if users::exists(pool, user_id).await? => Err(WriteError::Limit {
+            what: "tasks",
+            limit: limits.tasks,
+        }),
+        None => Err(WriteError::UserGone),
+    }
 }
 
-/// How far below the task limit creates need no lock. Creates without the lock each count the
-/// user's tasks in their own statement, so concurrent ones can pass the same count; below
-/// `limit - UNLOCKED_HEADROOM` that is harmless as long as fewer than this many run at once (the
-/// pool has at most 1,000 connections, `DATABASE_MAX_CONNECTIONS`). Above it, creates serialize
-/// on the user's row and the limit is exact. Either way the count reads at most `limit` index
-/// entries.
-const UNLOCKED_HEADROOM: i64 = 1_000;
-
-/// The insert, unless the user already has `below` tasks or more (then `None`).
+/// The insert, counted in `users.task_count`, unless the user already has `below` tasks or more
+/// (then `None`). A missing user is `None` too; `create` then finds the user gone.
 async fn insert(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
@@ -81,13 +70,17 @@ async fn insert(
 ) -> Result<Option<Task>, WriteError> {
     let created = sqlx::query_as!(
         Task,
-        r#"WITH created AS (
+        r#"WITH counted AS (
+               UPDATE users SET task_count = task_count + 1
+               WHERE id = $2 AND task_count < $10
+               RETURNING id
+           ), created AS (
                INSERT INTO tasks (id, user_id, title, description, completed, completed_at,
-                                  project_id, priority, due_date, due_time, label_count)
+                                  project_id, priority, due_date, due_time, label_count,
+                                  position)
                SELECT $1, $2, $3, $4, $5, CASE WHEN $5 THEN now() END, $6, $7, $8, $9,
-                      cardinality($11::uuid[])
-               WHERE (SELECT count(*) FROM (SELECT 1 FROM tasks WHERE user_id = $2 LIMIT $10) AS mine)
-                     < $10
+                      cardinality($11::uuid[]), order_key_top()
+               FROM counted
                RETURNING *
            ), linked AS (
                INSERT INTO task_labels (user_id, task_id, label_id, task_created_at)
@@ -811,14 +804,16 @@ async fn neighbour(
 
 /// Whether a task was deleted.
 pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query!(
-        "DELETE FROM tasks WHERE id = $1 AND user_id = $2",
+    let deleted = sqlx::query_scalar!(
+        r#"WITH gone AS (DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING 1)
+           UPDATE users SET task_count = task_count - (SELECT count(*) FROM gone)
+           WHERE id = $2 RETURNING (SELECT count(*) FROM gone) AS "deleted!""#,
         id,
         user_id
     )
-    .execute(db)
+    .fetch_optional(db)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(deleted == Some(1))
 }
 
 /// How many of a user's tasks are still to do, and how many are done.
@@ -845,13 +840,15 @@ pub async fn counts(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Counts, sq
 
 /// Deletes every completed task of the user in one statement; returns how many went.
 pub async fn delete_completed(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query!(
-        "DELETE FROM tasks WHERE user_id = $1 AND completed",
+    let deleted = sqlx::query_scalar!(
+        r#"WITH gone AS (DELETE FROM tasks WHERE user_id = $1 AND completed RETURNING 1)
+           UPDATE users SET task_count = task_count - (SELECT count(*) FROM gone)
+           WHERE id = $1 RETURNING (SELECT count(*) FROM gone) AS "deleted!""#,
         user_id
     )
-    .execute(db)
+    .fetch_optional(db)
     .await?;
-    Ok(done.rows_affected())
+    Ok(deleted.map_or(0, |n| n.unsigned_abs()))
 }
 
 #[cfg(test)]

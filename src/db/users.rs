@@ -136,3 +136,13 @@ pub async fn timezone(db: impl PgExecutor<'_>, id: Uuid) -> Result<TimeZone, sql
         .and_then(|name| TimeZone::parse(&name).ok())
         .unwrap_or_default())
 }
+
+/// Whether the user exists.
+pub async fn exists(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1) AS "exists!""#,
+        id
+    )
+    .fetch_one(db)
+    .await
+}

@@ -511,3 +511,60 @@ async fn keys_stay_short_through_hundreds_of_moves_into_one_gap(pool: PgPool) {
         .unwrap();
     assert_eq!(listed.tasks[0].id, newest.id);
 }
+
+/// `users.task_count` (what the task limit reads) follows every way tasks come and go: creates,
+/// a delete, clearing the completed ones, deleting a project with its tasks.
+#[sqlx::test]
+async fn a_users_task_count_follows_creates_and_every_kind_of_delete(pool: PgPool) {
+    use taskdeck::domain::{Limits, NewTask, ProjectName};
+    let user = insert_user(&pool, "ada@example.com").await.unwrap();
+    let limits = Limits::default();
+    let count = || async {
+        let stored: i64 = sqlx::query_scalar("SELECT task_count FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let actual: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks WHERE user_id = $1")
+            .bind(user)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(stored, actual);
+        actual
+    };
+    let project =
+        taskdeck::db::projects::create(&pool, user, &ProjectName::parse("Home").unwrap(), &limits)
+            .await
+            .unwrap();
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let mut task = NewTask::parse(&format!("t{i}"), None, i % 3 == 0).unwrap();
+        task.project_id = (i >= 4).then_some(project.id);
+        ids.push(
+            taskdeck::db::tasks::create(&pool, user, &task, &limits)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    assert_eq!(count().await, 6);
+    assert!(taskdeck::db::tasks::delete(&pool, user, ids[1])
+        .await
+        .unwrap());
+    assert!(!taskdeck::db::tasks::delete(&pool, user, ids[1])
+        .await
+        .unwrap());
+    assert_eq!(count().await, 5);
+    assert_eq!(
+        taskdeck::db::tasks::delete_completed(&pool, user)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(count().await, 3);
+    assert!(taskdeck::db::projects::delete(&pool, user, project.id)
+        .await
+        .unwrap());
+    assert_eq!(count().await, 1);
+}
