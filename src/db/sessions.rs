@@ -65,10 +65,13 @@ impl SessionStore for PgSessionStore {
         }
     }
 
+    /// Updates a live session only. tower-sessions calls `save` for a session it loaded (a new
+    /// one goes through `create`), so a row that is gone was deleted meanwhile, by a sign-out or
+    /// the expiry clean-up: a request still in flight must not write it back (an upsert would,
+    /// and a copied cookie would outlive the sign-out).
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         sqlx::query!(
-            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at",
+            "UPDATE sessions SET data = $2, expires_at = $3 WHERE id = $1 AND expires_at > now()",
             record.id.to_string(),
             encode(record)?,
             to_chrono(record.expiry_date),

@@ -75,3 +75,26 @@ async fn create_never_overwrites_an_existing_session(pool: PgPool) {
     let kept = store.load(&first.id).await.unwrap().expect("first session");
     assert_eq!(kept.data, first.data);
 }
+
+/// A request that renews a session after it was deleted (a sign-out racing another tab's
+/// request) does not bring it back: `save` only updates a live row (issue 12, point 7).
+#[sqlx::test]
+async fn a_deleted_session_stays_deleted_when_a_request_in_flight_saves_it(pool: PgPool) {
+    let store = PgSessionStore::new(pool.clone());
+    let mut session = record(Duration::days(7));
+    store.create(&mut session).await.unwrap();
+    let in_flight = store.load(&session.id).await.unwrap().expect("live");
+    store.delete(&session.id).await.unwrap();
+    let mut renewed = in_flight;
+    renewed.expiry_date = OffsetDateTime::now_utc() + Duration::days(14);
+    store.save(&renewed).await.unwrap();
+    assert!(store.load(&session.id).await.unwrap().is_none());
+    assert_eq!(row_count(&pool, "sessions").await, 0);
+    // An expired one is not revived either.
+    let mut expired = record(Duration::seconds(-1));
+    store.create(&mut expired).await.unwrap();
+    let mut revived = expired.clone();
+    revived.expiry_date = OffsetDateTime::now_utc() + Duration::days(7);
+    store.save(&revived).await.unwrap();
+    assert!(store.load(&expired.id).await.unwrap().is_none());
+}
