@@ -48,19 +48,39 @@ pub async fn throttled_for(
         .map(|secs| secs.ceil() as u64))
 }
 
-pub async fn record(
-    db: impl PgExecutor<'_>,
+/// Takes one attempt for this email and address, counted as a failure until the password is
+/// found right (then [`forget_email`] removes it): `Ok(())`, or the seconds until one may try
+/// again. Checking and counting are one step, under a transaction-scoped advisory lock per email
+/// and per address (taken in that order everywhere, so they cannot deadlock; released at commit,
+/// so they are safe behind a transaction-mode pooler): of any number of concurrent attempts, at
+/// most the limit get their password checked.
+pub async fn take_attempt(
+    pool: &sqlx::PgPool,
     email: &Email,
     client_ip: Option<IpAddr>,
-) -> Result<(), sqlx::Error> {
+) -> Result<Result<(), u64>, sqlx::Error> {
+    let client = client_ip.map(|ip| ip.to_string());
+    let mut tx = pool.begin().await?;
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended('login email ' || $1, 0)), \
+                pg_advisory_xact_lock(hashtextextended('login client ' || coalesce($2, ''), 0))",
+        email.as_ref(),
+        client.as_deref(),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(wait) = throttled_for(&mut *tx, email, client_ip).await? {
+        return Ok(Err(wait));
+    }
     sqlx::query!(
         "INSERT INTO login_failures (email, client_ip) VALUES ($1, $2)",
         email.as_ref(),
-        client_ip.map(|ip| ip.to_string()),
+        client,
     )
-    .execute(db)
-    .await
-    .map(|_| ())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
 }
 
 /// After a successful sign-in, earlier mistakes with this email no longer count against it.

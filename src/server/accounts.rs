@@ -52,8 +52,10 @@ pub async fn login(
     client_ip: Option<IpAddr>,
 ) -> Result<User, AccountError> {
     let email = credentials.email;
-    if let Some(retry_after_secs) =
-        db::login_failures::throttled_for(&state.pool, &email, client_ip).await?
+    // The attempt is counted before the password is checked, so that concurrent attempts
+    // cannot all pass the limit; a right password then takes it back (forget_email).
+    if let Err(retry_after_secs) =
+        db::login_failures::take_attempt(&state.pool, &email, client_ip).await?
     {
         return Err(AccountError::Throttled { retry_after_secs });
     }
@@ -66,7 +68,6 @@ pub async fn login(
         .await
         .map_err(AccountError::Internal)?;
     if !matches {
-        db::login_failures::record(&state.pool, &email, client_ip).await?;
         return Err(AccountError::InvalidCredentials);
     }
     let user = user.ok_or(AccountError::InvalidCredentials)?;

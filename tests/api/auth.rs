@@ -10,8 +10,8 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::helpers::{
-    assert_problem, claims_for, error_fields, now, row_count, token, token_for_issuer, token_with,
-    TestApp, NOT_UTF8_JSON, PASSWORD, TEST_SECRET,
+    assert_problem, claims_for, error_fields, join_all, now, row_count, token, token_for_issuer,
+    token_with, TestApp, NOT_UTF8_JSON, PASSWORD, TEST_SECRET,
 };
 
 /// A server that also accepts the tokens of a trusted main app (issuer `main-app`).
@@ -653,4 +653,42 @@ async fn main_app_tokens_are_refused_when_that_issuer_is_not_accepted(pool: PgPo
     let app = TestApp::spawn(pool).await;
     let foreign = token_for_issuer("main-app", Uuid::now_v7(), "grace@example.com");
     assert_invalid_token(app.me(Some(&format!("Bearer {foreign}"))).await).await;
+}
+
+/// Issue 12, point 1: the limit holds under concurrency. Of 300 wrong passwords sent at once for
+/// one email, at most 10 get a password check (401); the rest are refused at once (429).
+#[sqlx::test]
+async fn concurrent_wrong_passwords_for_one_email_pass_the_limit_at_most_ten_times(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.register("ada@example.com").await;
+    let statuses: Vec<u16> =
+        join_all((0..300).map(|_| app.login("ada@example.com", "wrong horse")))
+            .await
+            .iter()
+            .map(|response| response.status().as_u16())
+            .collect();
+    let checked = statuses.iter().filter(|&&s| s == 401).count();
+    let refused = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!(checked + refused, 300, "{statuses:?}");
+    assert!(checked <= 10, "{checked} password checks");
+    assert_eq!(checked, 10, "the first ten are checked");
+}
+
+/// The same per client address: of 300 wrong passwords for 300 emails from one address, at most
+/// 50 are checked.
+#[sqlx::test]
+async fn concurrent_wrong_passwords_from_one_address_pass_the_limit_at_most_fifty_times(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let emails: Vec<String> = (0..300).map(|i| format!("user{i}@example.com")).collect();
+    let statuses: Vec<u16> = join_all(emails.iter().map(|email| app.login(email, "wrong horse")))
+        .await
+        .iter()
+        .map(|response| response.status().as_u16())
+        .collect();
+    let checked = statuses.iter().filter(|&&s| s == 401).count();
+    let refused = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!(checked + refused, 300, "{statuses:?}");
+    assert_eq!(checked, 50, "{checked} password checks");
 }

@@ -11,7 +11,9 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::helpers::{assert_problem, error_fields, ApiClient, TestApp, PASSWORD};
+use crate::helpers::{
+    assert_problem, error_fields, join_all as futures_join_all, ApiClient, TestApp, PASSWORD,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Reading answers
@@ -2461,32 +2463,6 @@ async fn concurrent_creates_never_pass_the_task_limit(pool: PgPool) {
         "{statuses:?}"
     );
     assert_eq!(list(&ada, "limit=500").await.len(), 5);
-}
-
-/// Runs every future at once and returns their outputs in order (the test crate has tokio, not
-/// the futures crate, and these futures borrow the client, so they cannot be spawned).
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let mut pending: Vec<_> = futures.map(|future| Some(Box::pin(future))).collect();
-    let mut outputs: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        for (slot, output) in pending.iter_mut().zip(outputs.iter_mut()) {
-            if let Some(future) = slot {
-                if let std::task::Poll::Ready(value) = future.as_mut().poll(cx) {
-                    *output = Some(value);
-                    *slot = None;
-                }
-            }
-        }
-        if pending.iter().all(Option::is_none) {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
 }
 
 /// A PATCH of a missing task is a 404 even when its labels would pass the label limit.
