@@ -63,6 +63,10 @@ pub enum WriteError {
     Changed(&'static str),
     #[error(transparent)]
     Database(sqlx::Error),
+    /// Stored manual-order keys that break their own rules (never written by this code; the
+    /// database's CHECK holds their digits): a server fault, not the caller's.
+    #[error(transparent)]
+    OrderKeys(#[from] crate::domain::order::KeyError),
 }
 
 impl WriteError {

@@ -2,6 +2,7 @@
 //! Nothing here may depend on sqlx, axum or tokio, because it also compiles to WASM.
 
 mod account;
+mod cursor;
 mod email;
 pub mod input;
 mod listing;
@@ -11,6 +12,7 @@ pub mod organise;
 mod password;
 mod problem;
 mod task;
+mod task_list;
 pub mod timestamp;
 
 pub use account::{
@@ -18,8 +20,8 @@ pub use account::{
 };
 pub use email::{Email, EmailError};
 pub use listing::{
-    matches_search, Cursor, DueFilter, ListQuery, ParamError, ProjectFilter, Sort, SortKey,
-    TaskFilter, TaskPage, DEFAULT_LIMIT, MAX_LIMIT, MAX_SEARCH_CHARS,
+    Cursor, DueFilter, ListQuery, ParamError, ProjectFilter, Sort, SortKey, DEFAULT_LIMIT,
+    MAX_LIMIT, MAX_SEARCH_CHARS,
 };
 pub use organise::{
     due_rank, parse_due_date, parse_due_time, DueError, Label, LabelInput, LabelName, Labels,
@@ -32,6 +34,7 @@ pub use task::{
     Description, DescriptionError, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput, Title,
     TitleError,
 };
+pub use task_list::{matches_search, TaskFilter, TaskPage};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 

@@ -121,6 +121,7 @@ impl From<WriteError> for ApiError {
             }
             WriteError::UserGone => AuthError::Refused.into(),
             WriteError::Database(err) => Self::internal(err),
+            WriteError::OrderKeys(err) => Self::internal(err),
         }
     }
 }
@@ -190,6 +191,7 @@ impl From<WriteError> for AppError {
             }
             WriteError::UserGone => AppError::Unauthorized,
             WriteError::Database(err) => internal(&err),
+            WriteError::OrderKeys(err) => internal(&err),
         }
     }
 }

@@ -5,11 +5,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
-use uuid::Uuid;
 
 use super::json::ApiJson;
 use super::no_store;
-use super::projects::{created, name};
+use super::{created, name, path_id};
 use crate::db;
 use crate::domain::{Label, LabelInput, LabelName};
 use crate::server::auth::{Caller, NotFound};
@@ -20,12 +19,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/labels", get(list).post(create))
         .route("/labels/{id}", get(get_one).patch(rename).delete(delete))
-}
-
-/// An `{id}` that is not a UUID names no label: 404, like any other missing label.
-async fn label_id(raw: &str, caller: &Caller, state: &AppState) -> Result<Uuid, ApiError> {
-    let id = Uuid::parse_str(raw).ok();
-    Ok(caller.found(state, id, NotFound::LABEL).await?)
 }
 
 /// The user's labels, by name (case-insensitive).
@@ -87,7 +80,7 @@ pub(super) async fn get_one(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = label_id(&id, &caller, &state).await?;
+    let id = path_id(&id, NotFound::LABEL, &caller, &state).await?;
     let label = db::labels::get(&state.pool, caller.id, id).await?;
     Ok(no_store(Json(
         caller.found(&state, label, NotFound::LABEL).await?,
@@ -114,7 +107,7 @@ pub(super) async fn rename(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<LabelInput>,
 ) -> Result<Response, ApiError> {
-    let id = label_id(&id, &caller, &state).await?;
+    let id = path_id(&id, NotFound::LABEL, &caller, &state).await?;
     let name = name(input.name, LabelName::parse)?;
     let label = db::labels::rename(&state.pool, caller.id, id, &name).await?;
     Ok(no_store(Json(
@@ -138,7 +131,7 @@ pub(super) async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = label_id(&id, &caller, &state).await?;
+    let id = path_id(&id, NotFound::LABEL, &caller, &state).await?;
     let deleted = db::labels::delete(&state.pool, caller.id, id).await?;
     caller
         .found(&state, deleted.then_some(()), NotFound::LABEL)

@@ -18,8 +18,13 @@ use axum::routing::any;
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use uuid::Uuid;
+
+use super::auth::{Caller, NotFound};
 use super::config::Config;
+use super::error::ApiError;
 use super::state::AppState;
+use crate::domain::input::{Field, Fields};
 use crate::domain::Problem;
 
 /// Mounts the API under `/api` on `app`.
@@ -63,6 +68,41 @@ async fn problem_for_bare_errors(request: Request, next: Next) -> Response {
     let (problem_parts, body) = problem.into_parts();
     parts.headers.extend(problem_parts.headers);
     Response::from_parts(parts, body)
+}
+
+/// The id of a path's `{id}`: one that is not a UUID names nothing, so it is the same 404 as a
+/// missing (or another user's) one.
+async fn path_id(
+    raw: &str,
+    what: NotFound,
+    caller: &Caller,
+    state: &AppState,
+) -> Result<Uuid, ApiError> {
+    let id = Uuid::parse_str(raw).ok();
+    Ok(caller.found(state, id, what).await?)
+}
+
+/// A `name` member (of a project or a label), parsed by `parse`, or the 422 naming it.
+fn name<T, E: std::fmt::Display>(
+    name: Field<String>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, ApiError> {
+    let mut fields = Fields::default();
+    let name = fields.check(
+        "name",
+        name.required()
+            .and_then(|name| parse(&name).map_err(|e| e.to_string())),
+    );
+    fields.finish(|| name).map_err(ApiError::Validation)
+}
+
+/// `201 Created` with `Location: {path}` and the body, not to be cached.
+fn created(path: String, body: impl serde::Serialize) -> Result<Response, ApiError> {
+    let location = HeaderValue::from_str(&path).map_err(ApiError::internal)?;
+    let mut response = no_store(axum::Json(body));
+    *response.status_mut() = StatusCode::CREATED;
+    response.headers_mut().insert(header::LOCATION, location);
+    Ok(response)
 }
 
 /// Answers that carry a user's data or a token must not be kept by any cache.

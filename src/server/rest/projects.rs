@@ -1,16 +1,14 @@
 //! `/api/projects*` (API-organise.md, Projects).
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
-use uuid::Uuid;
 
 use super::json::ApiJson;
-use super::no_store;
+use super::{created, name, no_store, path_id};
 use crate::db;
-use crate::domain::input::Field;
 use crate::domain::{Project, ProjectInput, ProjectName};
 use crate::server::auth::{Caller, NotFound};
 use crate::server::error::ApiError;
@@ -20,35 +18,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/projects", get(list).post(create))
         .route("/projects/{id}", get(get_one).patch(rename).delete(delete))
-}
-
-/// An `{id}` that is not a UUID names no project: 404, like any other missing project.
-async fn project_id(raw: &str, caller: &Caller, state: &AppState) -> Result<Uuid, ApiError> {
-    let id = Uuid::parse_str(raw).ok();
-    Ok(caller.found(state, id, NotFound::PROJECT).await?)
-}
-
-/// A name from a body, or the 422 naming it.
-pub(super) fn name<T, E: std::fmt::Display>(
-    name: Field<String>,
-    parse: impl FnOnce(&str) -> Result<T, E>,
-) -> Result<T, ApiError> {
-    let mut fields = crate::domain::input::Fields::default();
-    let name = fields.check(
-        "name",
-        name.required()
-            .and_then(|name| parse(&name).map_err(|e| e.to_string())),
-    );
-    fields.finish(|| name).map_err(ApiError::Validation)
-}
-
-/// `201 Created` with `Location: {path}` and the body.
-pub(super) fn created(path: String, body: impl serde::Serialize) -> Result<Response, ApiError> {
-    let location = HeaderValue::from_str(&path).map_err(ApiError::internal)?;
-    let mut response = no_store(Json(body));
-    *response.status_mut() = StatusCode::CREATED;
-    response.headers_mut().insert(header::LOCATION, location);
-    Ok(response)
 }
 
 /// The user's projects, by name (case-insensitive).
@@ -110,7 +79,7 @@ pub(super) async fn get_one(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = project_id(&id, &caller, &state).await?;
+    let id = path_id(&id, NotFound::PROJECT, &caller, &state).await?;
     let project = db::projects::get(&state.pool, caller.id, id).await?;
     Ok(no_store(Json(
         caller.found(&state, project, NotFound::PROJECT).await?,
@@ -137,7 +106,7 @@ pub(super) async fn rename(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ProjectInput>,
 ) -> Result<Response, ApiError> {
-    let id = project_id(&id, &caller, &state).await?;
+    let id = path_id(&id, NotFound::PROJECT, &caller, &state).await?;
     let name = name(input.name, ProjectName::parse)?;
     let project = db::projects::rename(&state.pool, caller.id, id, &name).await?;
     Ok(no_store(Json(
@@ -161,7 +130,7 @@ pub(super) async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = project_id(&id, &caller, &state).await?;
+    let id = path_id(&id, NotFound::PROJECT, &caller, &state).await?;
     let deleted = db::projects::delete(&state.pool, caller.id, id).await?;
     caller
         .found(&state, deleted.then_some(()), NotFound::PROJECT)

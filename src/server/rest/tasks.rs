@@ -6,10 +6,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
-use uuid::Uuid;
 
 use super::json::ApiJson;
-use super::no_store;
+use super::{created, no_store, path_id};
 use crate::db;
 use crate::domain::{
     FieldError, ListQuery, MoveInput, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput,
@@ -27,12 +26,6 @@ pub fn router() -> Router<AppState> {
         )
         .route("/tasks/{id}/toggle", patch(toggle))
         .route("/tasks/{id}/move", post(move_task))
-}
-
-/// An `{id}` that is not a UUID names no task: 404, like any other missing task.
-async fn task_id(raw: &str, caller: &Caller, state: &AppState) -> Result<Uuid, ApiError> {
-    let id = Uuid::parse_str(raw).ok();
-    Ok(caller.found(state, id, NotFound::TASK).await?)
 }
 
 /// The user's tasks, filtered and sorted, one keyset page at a time.
@@ -103,12 +96,7 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     let task = NewTask::try_from(input).map_err(ApiError::Validation)?;
     let task = db::tasks::create(&state.pool, caller.id, &task, &state.config.limits).await?;
-    let location =
-        HeaderValue::from_str(&format!("/api/tasks/{}", task.id)).map_err(ApiError::internal)?;
-    let mut response = no_store(Json(task));
-    *response.status_mut() = StatusCode::CREATED;
-    response.headers_mut().insert(header::LOCATION, location);
-    Ok(response)
+    created(format!("/api/tasks/{}", task.id), task)
 }
 
 /// One task.
@@ -125,7 +113,7 @@ pub(super) async fn get_one(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = task_id(&id, &caller, &state).await?;
+    let id = path_id(&id, NotFound::TASK, &caller, &state).await?;
     let task = db::tasks::get(&state.pool, caller.id, id).await?;
     Ok(no_store(Json(
         caller.found(&state, task, NotFound::TASK).await?,
@@ -150,7 +138,7 @@ pub(super) async fn replace(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<TaskInput>,
 ) -> Result<Response, ApiError> {
-    let id = task_id(&id, &caller, &state).await?;
+    let id = path_id(&id, NotFound::TASK, &caller, &state).await?;
     let task = NewTask::try_from(input).map_err(ApiError::Validation)?;
     let task = db::tasks::replace(&state.pool, caller.id, id, &task, &state.config.limits).await?;
     Ok(no_store(Json(
@@ -176,7 +164,7 @@ pub(super) async fn update(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<TaskPatchInput>,
 ) -> Result<Response, ApiError> {
-    let id = task_id(&id, &caller, &state).await?;
+    let id = path_id(&id, NotFound::TASK, &caller, &state).await?;
     let patch = TaskPatch::try_from(input).map_err(ApiError::Validation)?;
     let task = db::tasks::update(&state.pool, caller.id, id, &patch, &state.config.limits).await?;
     Ok(no_store(Json(
@@ -198,7 +186,7 @@ pub(super) async fn toggle(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = task_id(&id, &caller, &state).await?;
+    let id = path_id(&id, NotFound::TASK, &caller, &state).await?;
     let task = db::tasks::toggle(&state.pool, caller.id, id).await?;
     Ok(no_store(Json(
         caller.found(&state, task, NotFound::TASK).await?,
@@ -219,7 +207,7 @@ pub(super) async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = task_id(&id, &caller, &state).await?;
+    let id = path_id(&id, NotFound::TASK, &caller, &state).await?;
     let deleted = db::tasks::delete(&state.pool, caller.id, id).await?;
     caller
         .found(&state, deleted.then_some(()), NotFound::TASK)
@@ -245,7 +233,7 @@ pub(super) async fn move_task(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<MoveInput>,
 ) -> Result<Response, ApiError> {
-    let id = task_id(&id, &caller, &state).await?;
+    let id = path_id(&id, NotFound::TASK, &caller, &state).await?;
     let to = input.parse(id).map_err(ApiError::Validation)?;
     let task = db::tasks::move_to(&state.pool, caller.id, id, to).await?;
     Ok(no_store(Json(
