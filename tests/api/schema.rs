@@ -568,3 +568,52 @@ async fn a_users_task_count_follows_creates_and_every_kind_of_delete(pool: PgPoo
         .unwrap());
     assert_eq!(count().await, 1);
 }
+
+/// The due order's number is computed twice: by the database, as the generated column
+/// `due_rank` that the due sort and filters walk, and by the application, for the filters'
+/// bounds and the cursor (`domain::due_rank`). They must agree to the minute, or a filter would
+/// miss the tasks at its edges and a cursor would skip or repeat a task.
+#[sqlx::test]
+async fn the_due_rank_of_the_database_is_the_applications(pool: PgPool) {
+    use chrono::{NaiveDate, NaiveTime};
+    use taskdeck::domain::{due_rank, NO_DUE_RANK};
+    let user = insert_user(&pool, "ada@example.com").await.unwrap();
+    let dates = [
+        "1900-01-01",
+        "1969-12-31",
+        "2026-02-28",
+        "2026-12-24",
+        "9999-12-31",
+    ]
+    .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap());
+    let times = [
+        None,
+        Some((0, 0)),
+        Some((0, 1)),
+        Some((9, 30)),
+        Some((23, 59)),
+    ]
+    .map(|t| t.map(|(h, m)| NaiveTime::from_hms_opt(h, m, 0).unwrap()));
+    let mut cases = vec![(None, None)];
+    for date in dates {
+        for time in times {
+            cases.push((Some(date), time));
+        }
+    }
+    for (date, time) in cases {
+        let in_sql: i64 = sqlx::query_scalar(
+            "INSERT INTO tasks (user_id, title, due_date, due_time) VALUES ($1, 'due', $2, $3) \
+             RETURNING due_rank",
+        )
+        .bind(user)
+        .bind(date)
+        .bind(time)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(in_sql, due_rank(date, time), "{date:?} {time:?}");
+        if date.is_none() {
+            assert_eq!(in_sql, NO_DUE_RANK);
+        }
+    }
+}

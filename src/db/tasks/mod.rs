@@ -89,8 +89,9 @@ async fn insert(
                ON CONFLICT DO NOTHING
            )
            SELECT id, title, description, completed, project_id,
+                  CASE WHEN cardinality($11::uuid[]) = 0 THEN '{}'::text[] ELSE
                   ARRAY(SELECT name FROM labels WHERE user_id = $2 AND id = ANY($11)
-                        ORDER BY lower(name), name) AS "labels!",
+                        ORDER BY lower(name), name) END AS "labels!",
                   priority, due_date, due_time, completed_at, user_id, created_at, updated_at
            FROM created"#,
         Uuid::now_v7(),
@@ -118,10 +119,11 @@ pub async fn get(
     sqlx::query_as!(
         Task,
         r#"SELECT id, title, description, completed, project_id,
+                  CASE WHEN t.label_count = 0 THEN '{}'::text[] ELSE
                   ARRAY(SELECT l.name FROM task_labels tl
                         JOIN labels l ON l.user_id = tl.user_id AND l.id = tl.label_id
                         WHERE tl.user_id = t.user_id AND tl.task_id = t.id
-                        ORDER BY lower(l.name), l.name) AS "labels!",
+                        ORDER BY lower(l.name), l.name) END AS "labels!",
                   priority, due_date, due_time, completed_at, user_id, created_at, updated_at
            FROM tasks t WHERE id = $1 AND user_id = $2"#,
         id,
@@ -227,7 +229,8 @@ async fn update_fields(
                updated_at = now()
            WHERE id = $1 AND user_id = $2
            RETURNING id, title, description, completed, project_id,
-                     CASE WHEN $14 THEN
+                     CASE WHEN t.label_count = 0 THEN '{}'::text[]
+                     WHEN $14 THEN
                          ARRAY(SELECT name FROM labels WHERE user_id = $2 AND id = ANY($15)
                                ORDER BY lower(name), name)
                      ELSE
@@ -269,10 +272,11 @@ pub async fn toggle(
                completed_at = CASE WHEN completed THEN NULL ELSE now() END, updated_at = now()
            WHERE id = $1 AND user_id = $2
            RETURNING id, title, description, completed, project_id,
+                     CASE WHEN t.label_count = 0 THEN '{}'::text[] ELSE
                      ARRAY(SELECT l.name FROM task_labels tl
                            JOIN labels l ON l.user_id = tl.user_id AND l.id = tl.label_id
                            WHERE tl.user_id = t.user_id AND tl.task_id = t.id
-                           ORDER BY lower(l.name), l.name) AS "labels!",
+                           ORDER BY lower(l.name), l.name) END AS "labels!",
                      priority, due_date, due_time, completed_at, user_id, created_at, updated_at"#,
         id,
         user_id,
