@@ -74,19 +74,29 @@ pub async fn create(
     .await
 }
 
-/// The user a trusted main app's token names, created (without a password) on first use.
-/// `None` when the token's email already belongs to another user: a foreign token never
+/// The user that a trusted main app's token names: its identity is (issuer, `sub`), so only a
+/// user that this issuer provisioned (with `sub` as its id) is found, never one registered here
+/// or provisioned by another issuer. With an email, a user not seen before is created (without a
+/// password) on first use; a user provisioned before identities carried their issuer is claimed
+/// by the first issuer that names it (see migration 20261202000003_user_issuer.sql). `None`
+/// when the id belongs to another identity, or the email to another user: a foreign token never
 /// reaches another account.
 pub async fn find_or_provision(
     pool: &sqlx::PgPool,
+    issuer: &str,
     id: Uuid,
-    email: &Email,
+    email: Option<&Email>,
 ) -> Result<Option<UserRecord>, sqlx::Error> {
-    // One statement covers both the known user (the insert does nothing) and the first use.
+    // One statement covers the known user, the unclaimed one and the first use.
     let found = sqlx::query_as!(
         UserRecord,
-        r#"WITH inserted AS (
-               INSERT INTO users (id, email) VALUES ($1, $2)
+        r#"WITH claimed AS (
+               UPDATE users SET issuer = $3
+               WHERE id = $1 AND issuer IS NULL AND password_hash IS NULL
+               RETURNING id, email, password_hash, timezone, created_at
+           ), inserted AS (
+               INSERT INTO users (id, email, issuer)
+               SELECT $1, $2, $3 WHERE $2::text IS NOT NULL
                ON CONFLICT DO NOTHING
                RETURNING id, email, password_hash, timezone, created_at
            )
@@ -94,20 +104,32 @@ pub async fn find_or_provision(
                   created_at AS "created_at!"
            FROM inserted
            UNION ALL
-           SELECT id, email, password_hash, timezone, created_at FROM users WHERE id = $1
+           SELECT id, email, password_hash, timezone, created_at FROM claimed
+           UNION ALL
+           SELECT id, email, password_hash, timezone, created_at FROM users
+           WHERE id = $1 AND issuer = $3
            LIMIT 1"#,
         id,
-        email.as_ref()
+        email.map(|email| email.as_ref()),
+        issuer,
     )
     .fetch_optional(pool)
     .await?;
     if found.is_some() {
         return Ok(found);
     }
-    // Nothing inserted and nothing found: either the email belongs to someone else, or a
-    // concurrent first use inserted this very user after our statement's snapshot was taken.
-    // A new statement sees that row if it exists.
-    find_by_id(pool, id).await
+    // Nothing inserted and nothing found: either the id or the email belongs to someone else,
+    // or a concurrent first use inserted this very user after our statement's snapshot was
+    // taken. A new statement sees that row if it exists.
+    sqlx::query_as!(
+        UserRecord,
+        "SELECT id, email, password_hash, timezone, created_at FROM users \
+         WHERE id = $1 AND issuer = $2",
+        id,
+        issuer,
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 /// Sets the user's time zone; `None` when the user is gone.

@@ -49,6 +49,9 @@ pub struct JwtConfig {
     pub accepted_issuers: Vec<String>,
     pub audience: Option<String>,
     pub ttl: Duration,
+    /// The longest life (`exp - iat`) a token of an accepted issuer may claim: a main app's token
+    /// that would never expire is refused rather than trusted forever.
+    pub max_foreign_ttl: Duration,
 }
 
 impl fmt::Debug for Config {
@@ -60,6 +63,7 @@ impl fmt::Debug for Config {
             .field("jwt_accepted_issuers", &self.jwt.accepted_issuers)
             .field("jwt_audience", &self.jwt.audience)
             .field("jwt_ttl", &self.jwt.ttl)
+            .field("jwt_max_foreign_ttl", &self.jwt.max_foreign_ttl)
             .field("cors_allowed_origins", &self.cors_allowed_origins)
             .field("cookie_secure", &self.cookie_secure)
             .field("trust_proxy_headers", &self.trust_proxy_headers)
@@ -166,6 +170,12 @@ impl Config {
                 get("JWT_TTL_SECONDS"),
                 3600,
                 60..=86_400,
+            )?),
+            max_foreign_ttl: Duration::from_secs(parse_number(
+                "JWT_MAX_FOREIGN_TTL_SECONDS",
+                get("JWT_MAX_FOREIGN_TTL_SECONDS"),
+                86_400,
+                60..=2_592_000,
             )?),
         };
 

@@ -648,6 +648,152 @@ async fn a_main_app_token_never_reaches_another_users_account(pool: PgPool) {
     assert_invalid_token(app.me(Some(&format!("Bearer {no_email}"))).await).await;
 }
 
+/// Issue 12, point 6: an external identity is (issuer, subject). A main app's token whose `sub`
+/// is the id of a user registered here reaches nothing, whatever email it carries.
+#[sqlx::test]
+async fn a_main_app_token_never_opens_an_account_registered_here(pool: PgPool) {
+    let app = TestApp::builder(pool.clone())
+        .config(MAIN_APP)
+        .spawn()
+        .await;
+    let ada = app.register("ada@example.com").await;
+    let ada_id: Uuid = ada["user"]["id"].as_str().unwrap().parse().unwrap();
+    let ada_token = ada["access_token"].as_str().unwrap().to_owned();
+    let created = app
+        .client
+        .post(app.url("/api/tasks"))
+        .bearer_auth(&ada_token)
+        .json(&json!({"title": "Ada's secret"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    for email in ["ada@example.com", "mallory@example.com"] {
+        let forged = token_for_issuer("main-app", ada_id, email);
+        assert_invalid_token(app.me(Some(&format!("Bearer {forged}"))).await).await;
+        let listed = app
+            .client
+            .get(app.url("/api/tasks"))
+            .bearer_auth(&forged)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(listed.status(), 401);
+    }
+    // Nor does an email-less one; and nobody was created, Ada's row is untouched.
+    let no_email =
+        token(&json!({"sub": ada_id, "iat": now(), "exp": now() + 600, "iss": "main-app"}));
+    assert_invalid_token(app.me(Some(&format!("Bearer {no_email}"))).await).await;
+    assert_eq!(row_count(&pool, "users").await, 1);
+    let issuer: Option<String> = sqlx::query_scalar("SELECT issuer FROM users WHERE id = $1")
+        .bind(ada_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(issuer, None);
+    assert_eq!(
+        app.me(Some(&format!("Bearer {ada_token}"))).await.status(),
+        200
+    );
+}
+
+/// A user provisioned by one accepted issuer is not reached by another issuer's token with the
+/// same `sub`.
+#[sqlx::test]
+async fn a_user_provisioned_by_one_issuer_is_not_reached_by_another(pool: PgPool) {
+    let app = TestApp::builder(pool.clone())
+        .config(&[("JWT_ACCEPTED_ISSUERS", "main-app,other-app")])
+        .spawn()
+        .await;
+    let sub = Uuid::now_v7();
+    let grace = token_for_issuer("main-app", sub, "grace@example.com");
+    assert_eq!(app.me(Some(&format!("Bearer {grace}"))).await.status(), 200);
+    for email in ["grace@example.com", "someone@example.com"] {
+        let other = token_for_issuer("other-app", sub, email);
+        assert_invalid_token(app.me(Some(&format!("Bearer {other}"))).await).await;
+    }
+    assert_eq!(row_count(&pool, "users").await, 1);
+    assert_eq!(app.me(Some(&format!("Bearer {grace}"))).await.status(), 200);
+}
+
+/// A user provisioned before identities carried their issuer (no password, no issuer) is
+/// claimed by the first accepted issuer that names it, and only that one reaches it afterwards.
+#[sqlx::test]
+async fn a_user_provisioned_before_issuers_were_recorded_is_claimed_once(pool: PgPool) {
+    let app = TestApp::builder(pool.clone())
+        .config(&[("JWT_ACCEPTED_ISSUERS", "main-app,other-app")])
+        .spawn()
+        .await;
+    let sub = Uuid::now_v7();
+    sqlx::query("INSERT INTO users (id, email) VALUES ($1, 'grace@example.com')")
+        .bind(sub)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let first = token_for_issuer("main-app", sub, "grace@example.com");
+    let me = app.me(Some(&format!("Bearer {first}"))).await;
+    assert_eq!(me.status(), 200);
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(me["id"], sub.to_string());
+    let other = token_for_issuer("other-app", sub, "grace@example.com");
+    assert_invalid_token(app.me(Some(&format!("Bearer {other}"))).await).await;
+    let issuer: Option<String> = sqlx::query_scalar("SELECT issuer FROM users WHERE id = $1")
+        .bind(sub)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(issuer.as_deref(), Some("main-app"));
+}
+
+/// A main app's tokens must say when they were issued and live at most
+/// `JWT_MAX_FOREIGN_TTL_SECONDS` (default 24 h): one without `iat`, or expiring in the year 9999,
+/// is refused like any invalid token.
+#[sqlx::test]
+async fn a_main_app_token_must_carry_iat_and_a_bounded_life(pool: PgPool) {
+    let app = TestApp::builder(pool.clone())
+        .config(MAIN_APP)
+        .spawn()
+        .await;
+    let sub = Uuid::now_v7();
+    let claims = |iat: Option<i64>, exp: i64| {
+        let mut claims =
+            json!({"sub": sub, "email": "grace@example.com", "exp": exp, "iss": "main-app"});
+        if let Some(iat) = iat {
+            claims["iat"] = iat.into();
+        }
+        format!("Bearer {}", token(&claims))
+    };
+    let refused = [
+        claims(None, now() + 600),
+        claims(Some(now()), 253_402_300_799),
+        claims(None, 253_402_300_799),
+        claims(Some(now()), now() + 86_400 + 1),
+        claims(Some(now() + 3600), now() + 7200),
+    ];
+    for authorization in &refused {
+        assert_invalid_token(app.me(Some(authorization)).await).await;
+    }
+    assert_eq!(row_count(&pool, "users").await, 0);
+    let day = claims(Some(now()), now() + 86_400);
+    assert_eq!(app.me(Some(&day)).await.status(), 200);
+    // A shorter limit is configurable.
+    let strict = TestApp::builder(pool.clone())
+        .config(&[
+            ("JWT_ACCEPTED_ISSUERS", "main-app"),
+            ("JWT_MAX_FOREIGN_TTL_SECONDS", "3600"),
+        ])
+        .spawn()
+        .await;
+    assert_invalid_token(strict.me(Some(&day)).await).await;
+    assert_eq!(
+        strict
+            .me(Some(&claims(Some(now()), now() + 3600)))
+            .await
+            .status(),
+        200
+    );
+}
+
 #[sqlx::test]
 async fn main_app_tokens_are_refused_when_that_issuer_is_not_accepted(pool: PgPool) {
     let app = TestApp::spawn(pool).await;

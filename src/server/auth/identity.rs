@@ -79,10 +79,10 @@ impl Caller {
             return Ok(Self::trusted(claims.sub));
         }
         // A foreign token without a usable email only reaches a user it already created.
-        let user = match claims.email.as_deref().and_then(|e| Email::parse(e).ok()) {
-            Some(email) => db::users::find_or_provision(&state.pool, claims.sub, &email).await?,
-            None => db::users::find_by_id(&state.pool, claims.sub).await?,
-        };
+        let email = claims.email.as_deref().and_then(|e| Email::parse(e).ok());
+        let user =
+            db::users::find_or_provision(&state.pool, &claims.iss, claims.sub, email.as_ref())
+                .await?;
         user.map(|user| Self::known(user.into()))
             .ok_or(AuthError::Refused)
     }

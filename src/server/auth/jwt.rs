@@ -20,6 +20,7 @@ pub struct Keys {
     pub issuer: String,
     pub audience: Option<String>,
     pub ttl: Duration,
+    max_foreign_ttl: u64,
 }
 
 impl Keys {
@@ -50,6 +51,7 @@ impl Keys {
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
             ttl: config.ttl,
+            max_foreign_ttl: config.max_foreign_ttl.as_secs(),
         }
     }
 }
@@ -63,6 +65,10 @@ pub struct Claims {
     #[serde(default)]
     pub email: Option<String>,
     pub iss: String,
+    /// When the token was issued: required of an accepted issuer's tokens (see [`verify`]).
+    #[serde(default)]
+    pub iat: Option<u64>,
+    pub exp: u64,
 }
 
 /// The claims of tokens Taskdeck issues.
@@ -79,22 +85,43 @@ struct IssuedClaims<'a> {
 
 /// Why a token was refused: for the log only; every case is the same 401 to the client.
 #[derive(Debug, thiserror::Error)]
-#[error("token refused: {0}")]
-pub struct TokenError(#[from] jsonwebtoken::errors::Error);
+pub enum TokenError {
+    #[error("token refused: {0}")]
+    Jwt(#[from] jsonwebtoken::errors::Error),
+    /// An accepted issuer's token without `iat`, issued in the future, or living longer than
+    /// `JWT_MAX_FOREIGN_TTL_SECONDS`.
+    #[error(
+        "token refused: an accepted issuer's token must carry iat and live at most {max_secs} s"
+    )]
+    ForeignLifetime { max_secs: u64 },
+}
 
 impl TokenError {
     /// Expired, but otherwise valid (the signature was checked first).
     pub fn is_expired(&self) -> bool {
-        matches!(
-            self.0.kind(),
-            jsonwebtoken::errors::ErrorKind::ExpiredSignature
-        )
+        matches!(self, Self::Jwt(err)
+            if matches!(err.kind(), jsonwebtoken::errors::ErrorKind::ExpiredSignature))
     }
 }
 
-/// The one verification function: signature, algorithm, `exp`, `nbf`, `iss`, `aud` and `sub`.
+/// The one verification function: signature, algorithm, `exp`, `nbf`, `iss`, `aud` and `sub`;
+/// and for the tokens of an accepted issuer (a main app, which mints them itself), an `iat` that
+/// is not in the future and a life (`exp - iat`) within `JWT_MAX_FOREIGN_TTL_SECONDS`.
 pub fn verify(keys: &Keys, token: &str) -> Result<Claims, TokenError> {
-    Ok(jsonwebtoken::decode::<Claims>(token, &keys.decoding, &keys.validation)?.claims)
+    let claims = jsonwebtoken::decode::<Claims>(token, &keys.decoding, &keys.validation)?.claims;
+    if claims.iss != keys.issuer {
+        let now = jsonwebtoken::get_current_timestamp();
+        let lifetime_ok = claims.iat.is_some_and(|iat| {
+            iat <= now.saturating_add(LEEWAY_SECS)
+                && claims.exp.saturating_sub(iat) <= keys.max_foreign_ttl
+        });
+        if !lifetime_ok {
+            return Err(TokenError::ForeignLifetime {
+                max_secs: keys.max_foreign_ttl,
+            });
+        }
+    }
+    Ok(claims)
 }
 
 /// A fresh access token for this user.
@@ -155,5 +182,53 @@ pub(crate) mod tests {
         assert!(verify(&with_aud, &token).is_ok());
         let token = issue(&without, Uuid::now_v7(), "a@example.com").expect("token");
         assert!(verify(&with_aud, &token).is_err());
+    }
+
+    fn foreign(claims: serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
+        )
+        .expect("token")
+    }
+
+    #[test]
+    fn an_accepted_issuers_token_must_carry_iat_and_a_bounded_life() {
+        let keys = keys(&[
+            ("JWT_ACCEPTED_ISSUERS", "main-app"),
+            ("JWT_MAX_FOREIGN_TTL_SECONDS", "3600"),
+        ]);
+        let now = jsonwebtoken::get_current_timestamp();
+        let sub = Uuid::now_v7();
+        let with = |iat: Option<u64>, exp: u64| {
+            let mut claims = serde_json::json!({"sub": sub, "iss": "main-app", "exp": exp});
+            if let Some(iat) = iat {
+                claims["iat"] = iat.into();
+            }
+            verify(&keys, &foreign(claims))
+        };
+        assert!(with(Some(now), now + 3600).is_ok());
+        assert!(with(Some(now - 600), now + 3000).is_ok());
+        // No iat; a life one second too long; a year-9999 expiry; issued in the future.
+        assert!(matches!(
+            with(None, now + 600),
+            Err(TokenError::ForeignLifetime { .. })
+        ));
+        assert!(matches!(
+            with(Some(now), now + 3601),
+            Err(TokenError::ForeignLifetime { .. })
+        ));
+        assert!(matches!(
+            with(Some(now), 253_402_300_799),
+            Err(TokenError::ForeignLifetime { .. })
+        ));
+        assert!(matches!(
+            with(Some(now + 3600), now + 4000),
+            Err(TokenError::ForeignLifetime { .. })
+        ));
+        // Our own tokens are ours: their life is JWT_TTL_SECONDS, set when we issue them.
+        let own = foreign(serde_json::json!({"sub": sub, "iss": "taskdeck", "exp": now + 600}));
+        assert!(verify(&keys, &own).is_ok());
     }
 }
