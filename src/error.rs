@@ -29,6 +29,9 @@ pub enum AppError {
     CrossSite,
     #[error("Could not reach Taskdeck. Check your connection and try again.")]
     Network,
+    /// The server's database could not answer in time: nothing was lost, try again.
+    #[error("Taskdeck is busy right now. Please try again in a moment.")]
+    Unavailable,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
 }

@@ -5,6 +5,8 @@
 -- carry 1 or 2 labels, ~40% have a due date from 30 days ago to 60 days ahead (~30% of those also
 -- a time of day), priorities ~55% none, 20% low, 15% medium, 10% high.
 \set ON_ERROR_STOP on
+-- A bulk load: its statements run for minutes, past the database's statement_timeout.
+SET statement_timeout = 0;
 BEGIN;
 INSERT INTO users (email, created_at, updated_at)
 SELECT 'user' || g || '@bench.example', now() - interval '400 days', now() - interval '400 days'

@@ -88,6 +88,23 @@ impl WriteError {
     }
 }
 
+/// Whether a database error means "not now" rather than "never": no connection within the
+/// pool's acquire timeout, the database unreachable or restarting, too many connections, or a
+/// statement cancelled at the database's `statement_timeout`. The front doors answer these 503
+/// with `Retry-After`, never a bare 500.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // 57014 query_canceled (statement_timeout), 57P01-57P03 shutdown and startup,
+            // 53300 too_many_connections, class 08 connection exceptions.
+            matches!(&*code, "57014" | "57P01" | "57P02" | "57P03" | "53300")
+                || code.starts_with("08")
+        }),
+        _ => false,
+    }
+}
+
 /// What the message of a reference to something the caller does not have says.
 pub const NOT_YOURS_PROJECT: &str = "is not one of your projects";
 

@@ -40,14 +40,41 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("too many attempts")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The database cannot answer now (see [`crate::db::is_unavailable`]): a 503 the client may
+    /// retry after [`RETRY_UNAVAILABLE_SECS`].
+    #[error("service unavailable")]
+    Unavailable,
     /// Anything the client did not cause. The cause is logged, the client sees only a 500.
     #[error("internal error: {0}")]
     Internal(Internal),
 }
 
+/// What a 503 asks the client to wait before trying again, in seconds.
+pub const RETRY_UNAVAILABLE_SECS: u64 = 2;
+
+/// Whether an internal cause is the database being unavailable rather than a fault.
+fn unavailable(cause: &(dyn std::error::Error + 'static)) -> bool {
+    let unavailable = cause
+        .downcast_ref::<sqlx::Error>()
+        .is_some_and(crate::db::is_unavailable);
+    if unavailable {
+        tracing::warn!(error = %cause, "database unavailable");
+    }
+    unavailable
+}
+
 impl ApiError {
     pub fn internal(err: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self::Internal(Box::new(err))
+        Self::from_internal(Box::new(err))
+    }
+
+    /// A 503 when the cause is the database being unavailable, else a 500.
+    pub fn from_internal(cause: Internal) -> Self {
+        if unavailable(&*cause) {
+            Self::Unavailable
+        } else {
+            Self::Internal(cause)
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -62,6 +89,7 @@ impl ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -78,7 +106,7 @@ impl From<AuthError> for ApiError {
         match err {
             AuthError::Missing => Self::Unauthenticated,
             AuthError::Refused => Self::InvalidToken,
-            AuthError::Internal(cause) => Self::Internal(cause),
+            AuthError::Internal(cause) => Self::from_internal(cause),
         }
     }
 }
@@ -106,7 +134,7 @@ impl From<AccountError> for ApiError {
             AccountError::Throttled { retry_after_secs } => {
                 Self::TooManyRequests { retry_after_secs }
             }
-            AccountError::Internal(cause) => Self::Internal(cause),
+            AccountError::Internal(cause) => Self::from_internal(cause),
         }
     }
 }
@@ -138,9 +166,19 @@ impl From<std::convert::Infallible> for AppError {
     }
 }
 
+/// An internal cause for the web app: "busy, try again" when the database is unavailable,
+/// else logged and answered as an internal error.
+fn internal_cause(cause: &(dyn std::error::Error + 'static)) -> AppError {
+    if unavailable(cause) {
+        AppError::Unavailable
+    } else {
+        internal(&cause)
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
-        internal(&err)
+        internal_cause(&err)
     }
 }
 
@@ -148,7 +186,7 @@ impl From<AuthError> for AppError {
     fn from(err: AuthError) -> Self {
         match err {
             AuthError::Missing | AuthError::Refused => AppError::Unauthorized,
-            AuthError::Internal(cause) => internal(&cause),
+            AuthError::Internal(cause) => internal_cause(&*cause),
         }
     }
 }
@@ -176,7 +214,7 @@ impl From<AccountError> for AppError {
             AccountError::Throttled { retry_after_secs } => {
                 AppError::TooManyAttempts { retry_after_secs }
             }
-            AccountError::Internal(cause) => internal(&cause),
+            AccountError::Internal(cause) => internal_cause(&*cause),
         }
     }
 }
@@ -190,7 +228,7 @@ impl From<WriteError> for AppError {
                 AppError::Conflict(err.to_string())
             }
             WriteError::UserGone => AppError::Unauthorized,
-            WriteError::Database(err) => internal(&err),
+            WriteError::Database(err) => err.into(),
             WriteError::OrderKeys(err) => internal(&err),
         }
     }
@@ -222,6 +260,7 @@ pub fn app_error_status(err: &AppError) -> StatusCode {
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::CrossSite => StatusCode::FORBIDDEN,
+        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Network | AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -237,6 +276,7 @@ impl IntoResponse for ApiError {
         };
         let retry_after = match &self {
             Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            Self::Unavailable => Some(RETRY_UNAVAILABLE_SECS),
             _ => None,
         };
         let (detail, errors): (String, Vec<FieldError>) = match self {
@@ -256,6 +296,12 @@ impl IntoResponse for ApiError {
             Self::Validation(errors) => ("the request has invalid fields".into(), errors),
             Self::TooManyRequests { retry_after_secs } => (
                 format!("too many failed sign-in attempts; try again in {retry_after_secs} s"),
+                vec![],
+            ),
+            Self::Unavailable => (
+                format!(
+                    "the server cannot answer right now; try again in {RETRY_UNAVAILABLE_SECS} s"
+                ),
                 vec![],
             ),
             Self::Internal(cause) => {

@@ -14,6 +14,7 @@ mod leptos_toml;
 mod migration;
 mod openapi;
 mod organise;
+mod overload;
 mod pages;
 mod routing;
 mod schema;

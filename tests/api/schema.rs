@@ -410,38 +410,40 @@ async fn every_listing_shape_walks_its_index_and_reads_only_what_it_returns(pool
     }
 }
 
-/// "N tasks left" and "Clear completed (n)": the counts are read from the index alone
-/// (`completed` is included in it), without visiting the table's rows once VACUUM has marked
-/// their pages all-visible, as autovacuum does.
+/// A toggle changes no indexed column, so PostgreSQL rewrites the row in place on its page
+/// (a heap-only tuple update) and writes no index entry: no index of tasks may hold `completed`,
+/// `completed_at` or `updated_at` (see migration 20261202000004_hot_toggles.sql).
 #[sqlx::test]
-async fn a_users_counts_come_from_the_index_alone(pool: PgPool) {
-    seed_users_with_tasks(&pool).await;
-    sqlx::raw_sql("VACUUM ANALYZE tasks")
-        .execute(&pool)
-        .await
-        .unwrap();
-    let ada: Uuid = sqlx::query_scalar("SELECT id FROM users LIMIT 1")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let counts = taskdeck::db::tasks::counts(&pool, ada).await.unwrap();
-    assert_eq!((counts.active, counts.completed), (150, 50));
-    let app_pool = taskdeck::db::pool((*pool.connect_options()).clone(), 1);
-    let plan = plan_text(
-        sqlx::query_as(
-            "EXPLAIN \
-             SELECT count(*) FILTER (WHERE NOT completed), count(*) FILTER (WHERE completed) \
-             FROM tasks WHERE user_id = $1",
-        )
-        .bind(ada)
-        .fetch_all(&app_pool)
-        .await
-        .unwrap(),
-    );
-    assert!(
-        plan.contains("Index Only Scan using tasks_user_created_id_idx"),
-        "{plan}"
-    );
+async fn toggles_write_no_index_entry(pool: PgPool) {
+    let user = insert_user(&pool, "ada@example.com").await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        ids.push(
+            insert_task(&pool, user, &format!("task {i}"), Some("a description"))
+                .await
+                .unwrap(),
+        );
+    }
+    let mut tx = pool.begin().await.unwrap();
+    for _ in 0..3 {
+        for &id in &ids {
+            let toggled = taskdeck::db::tasks::toggle(&mut *tx, user, id)
+                .await
+                .unwrap();
+            assert!(toggled.is_some());
+        }
+    }
+    // This transaction's own counts of updated rows, and of those that were heap-only.
+    let (updated, hot): (i64, i64) = sqlx::query_as(
+        "SELECT pg_stat_get_xact_tuples_updated('tasks'::regclass), \
+                pg_stat_get_xact_tuples_hot_updated('tasks'::regclass)",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!((updated, hot), (30, 30));
+    let counts = taskdeck::db::tasks::counts(&mut *tx, user).await.unwrap();
+    assert_eq!((counts.active, counts.completed), (0, 10));
 }
 
 /// Hundreds of moves into the same gap: once a key would pass `MAX_KEY_CHARS`, the project's keys

@@ -85,7 +85,8 @@ pub const BEARER: &str = "bearer";
             UnsupportedMediaType,
             UnprocessableContent,
             TooManyRequests,
-            InvalidCredentials
+            InvalidCredentials,
+            ServiceUnavailable
         )
     ),
     modifiers(&BearerScheme, &PublicOperations),
@@ -142,6 +143,14 @@ impl Modify for PublicOperations {
             ];
             for operation in operations.into_iter().flatten() {
                 operation.security.get_or_insert_with(Vec::new);
+                // Any operation that reaches the database can meet it unavailable.
+                operation
+                    .responses
+                    .responses
+                    .entry("503".to_owned())
+                    .or_insert_with(|| {
+                        utoipa::openapi::Ref::from_response_name("ServiceUnavailable").into()
+                    });
             }
         }
     }
@@ -290,6 +299,16 @@ pub struct InvalidCredentials(Problem);
 )]
 #[allow(dead_code)]
 pub struct TooManyRequests(Problem);
+
+/// The database could not answer in time (unreachable, restarting, or a statement past its
+/// deadline): nothing was done or everything was; the request may be sent again.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))
+)]
+#[allow(dead_code)]
+pub struct ServiceUnavailable(Problem);
 
 #[cfg(test)]
 mod tests {
