@@ -117,6 +117,29 @@ random_hex() { # random_hex BYTES
   od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'
 }
 
+# A development JWT_SECRET, written without ever being on a command line (where `ps` shows it to
+# every user of the machine): bash's own printf, into a file that is private from the start.
+write_dotenv_with_secret() { # write_dotenv_with_secret SOURCE: .env from SOURCE's lines, with a secret
+  local secret line written=""
+  secret="$(random_hex 32)"
+  (
+    umask 077
+    rm -f .env.new
+    : >.env.new
+    while IFS= read -r line || [ -n "$line" ]; do
+      if [ "$line" = "JWT_SECRET=" ] && [ -z "$written" ]; then
+        printf 'JWT_SECRET=%s\n' "$secret"
+        written=1
+      else
+        printf '%s\n' "$line"
+      fi
+    done <"$1" >>.env.new
+    [ -n "$written" ] || printf 'JWT_SECRET=%s\n' "$secret" >>.env.new
+  )
+  chmod 600 .env.new
+  mv .env.new .env
+}
+
 SCHEMATHESIS_VERSION=4.32.5
 
 # schemathesis (PyPI), pinned, in a virtual environment of the project's own (.local/venv).

@@ -1,8 +1,13 @@
 use std::fmt;
 
 /// An email address that is plausible enough to send to: trimmed, lower-cased, with one `@`
-/// between a local part and a dotted domain, no white space or control characters, and within
-/// RFC 5321's length limits. Stored lower-cased, so comparisons are case-insensitive.
+/// between a local part and a dotted domain, within RFC 5321's length limits. The local part is
+/// an RFC 5322 dot-atom (letters and digits, any script as RFC 6531 allows, and
+/// ``!#$%&'*+-/=?^_`{|}~``, dots between them): no `<`, `>`, double quotes, parentheses,
+/// commas, white space or control characters, which only quoted local parts may hold and which
+/// let an address pass for markup or for several addresses. Stored lower-cased (and, on the
+/// server, in Unicode NFC, so that one address typed with composed or decomposed accents is one
+/// account), so comparisons are case-insensitive.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
@@ -23,7 +28,7 @@ impl Email {
     pub const MAX_LOCAL_CHARS: usize = 64;
 
     pub fn parse(input: &str) -> Result<Self, EmailError> {
-        let email = input.trim().to_lowercase();
+        let email = normalize(input.trim()).to_lowercase();
         if email.is_empty() {
             return Err(EmailError::Empty);
         }
@@ -33,7 +38,12 @@ impl Email {
         let (local, domain) = email.rsplit_once('@').ok_or(EmailError::Implausible)?;
         let plausible = !local.is_empty()
             && local.chars().count() <= Self::MAX_LOCAL_CHARS
-            && !local.contains('@')
+            && local.split('.').all(|atom| {
+                !atom.is_empty()
+                    && atom
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c))
+            })
             && domain.contains('.')
             && domain.split('.').all(|label| {
                 !label.is_empty()
@@ -48,6 +58,19 @@ impl Email {
             Err(EmailError::Implausible)
         }
     }
+}
+
+/// Unicode NFC: composed and decomposed spellings of one address are one address.
+#[cfg(feature = "ssr")]
+fn normalize(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfc().collect()
+}
+
+/// In the browser the address is only checked; the server normalizes what it stores.
+#[cfg(not(feature = "ssr"))]
+fn normalize(text: &str) -> String {
+    text.to_owned()
 }
 
 impl AsRef<str> for Email {
@@ -79,9 +102,20 @@ mod tests {
             "first.last+tag@sub.example.org",
             "user@xn--bcher-kva.example",
             "josé@exämple.de",
+            "o'brien@example.ie",
+            "a!#$%&'*+-/=?^_`{|}~z@example.com",
         ] {
             assert!(Email::parse(ok).is_ok(), "{ok}");
         }
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn composed_and_decomposed_accents_are_one_address() {
+        let composed = Email::parse("jos\u{e9}@ex\u{e4}mple.de").unwrap();
+        let decomposed = Email::parse("jose\u{301}@exa\u{308}mple.de").unwrap();
+        assert_eq!(composed, decomposed);
+        assert_eq!(composed.as_ref(), "jos\u{e9}@ex\u{e4}mple.de");
     }
 
     #[test]
@@ -98,6 +132,21 @@ mod tests {
             "user@example..com",
             "user@-example.com",
             "user@example.com\u{0}",
+            "<script>@example.com",
+            "a<b@example.com",
+            "a>b@example.com",
+            "\"quoted\"@example.com",
+            "a\"b@example.com",
+            "a,b@example.com",
+            "a(comment)@example.com",
+            "a;b@example.com",
+            "a\\b@example.com",
+            "a\u{7f}b@example.com",
+            "a\u{1b}b@example.com",
+            ".a@example.com",
+            "a.@example.com",
+            "a..b@example.com",
+            "a@exam<ple.com",
         ] {
             assert_eq!(Email::parse(bad), Err(EmailError::Implausible), "{bad:?}");
         }

@@ -125,6 +125,11 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             browser_layers::limit_renders,
+        ))
+        // Outermost: a forged form error is turned away before anything else runs.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            browser::form_errors::guard,
         ));
     let app = rest::mount(Router::new().merge(health::router()), &state.config)
         .merge(assets::router(&state.leptos_options))

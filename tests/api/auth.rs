@@ -324,6 +324,61 @@ async fn fifty_failures_from_one_address_throttle_that_address(pool: PgPool) {
     assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), 429);
 }
 
+/// Issue 12, point 8: IPv6 clients are counted by their /64 (one subscriber's network), and an
+/// `X-Forwarded-For` whose last entry does not parse falls back to the socket's peer instead of
+/// letting the client's own earlier entry choose the address.
+#[sqlx::test]
+async fn ipv6_clients_share_a_limit_per_64_and_forged_entries_never_win(pool: PgPool) {
+    let app = TestApp::builder(pool.clone())
+        .config(&[("TRUST_PROXY_HEADERS", "true")])
+        .spawn()
+        .await;
+    app.register("ada@example.com").await;
+    let login_from = |forwarded: String, email: String, password: &'static str| {
+        app.client
+            .post(app.url("/api/auth/login"))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"email": email, "password": password}))
+            .send()
+    };
+    // 50 failures from 50 addresses of one /64...
+    for i in 0..50 {
+        let response = login_from(
+            format!("2001:db8:1:2::{:x}", i + 1),
+            format!("g{i}@example.com"),
+            "wrong password",
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 401);
+    }
+    // ...throttle every address of it, and no other network.
+    let same = login_from(
+        "2001:db8:1:2:ffff::1".into(),
+        "ada@example.com".into(),
+        PASSWORD,
+    );
+    assert_eq!(same.await.unwrap().status(), 429);
+    let other = login_from("2001:db8:1:3::1".into(), "ada@example.com".into(), PASSWORD);
+    assert_eq!(other.await.unwrap().status(), 200);
+    // The proxy's entry is unreadable: the client's own "2001:db8:1:3::1" does not count; the
+    // socket's peer (127.0.0.1, no failures yet) does. Fifty failures later, that peer is
+    // throttled, whatever the client writes first.
+    for i in 0..50 {
+        let forwarded = format!("2001:db8:9:{i:x}::1, unknown");
+        let response = login_from(forwarded, format!("h{i}@example.com"), "wrong password")
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
+    }
+    let forged = login_from(
+        "2001:db8:1:3::1, not-an-address".into(),
+        "ada@example.com".into(),
+        PASSWORD,
+    );
+    assert_eq!(forged.await.unwrap().status(), 429);
+}
+
 #[sqlx::test]
 async fn forwarded_addresses_count_only_when_proxy_headers_are_trusted(pool: PgPool) {
     let trusting = TestApp::builder(pool.clone())

@@ -270,6 +270,86 @@ async fn wrong_password_comes_back_to_the_form_with_the_error(pool: PgPool) {
     assert!(html.contains("Wrong email or password."), "{html}");
 }
 
+/// Issue 12, point 8: only errors this server wrote reach the page. A link carrying a made-up
+/// error (words of an attacker's choosing beside the sign-in form) is sent to the same page
+/// without it, and so is a genuine error whose text was altered; the genuine one is shown.
+#[sqlx::test]
+async fn a_forms_error_in_the_url_shows_only_when_this_server_signed_it(pool: PgPool) {
+    use base64::engine::general_purpose::URL_SAFE;
+    use base64::Engine;
+    let app = TestApp::spawn(pool).await;
+    app.register("ada@example.com").await;
+    let forged_error = serde_json::to_string(&AppError::Conflict(
+        "Your account is locked. Call +1 555 0100 to unlock it.".into(),
+    ))
+    .unwrap();
+    let forged = format!(
+        "/login?next=%2Ftasks&__path=%2Frpc%2Flogin&__err={}",
+        URL_SAFE.encode(&forged_error)
+    );
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = no_redirects.get(app.url(&forged)).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/login?next=%2Ftasks");
+    let html = app
+        .client
+        .get(app.url(&forged))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("Call +1 555"), "{html}");
+
+    // A real failed sign-in comes back signed, and shows.
+    let response = own_form_post(
+        &app,
+        "/rpc/login",
+        &[("email", "ada@example.com"), ("password", "wrong password")],
+    )
+    .await;
+    let back = location(&response);
+    assert!(back.contains("__errsig="), "{back}");
+    let page = no_redirects.get(&back).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("Wrong email or password."));
+
+    // The same signature on another error, or without its time, is turned away.
+    let url = reqwest::Url::parse(&back).unwrap();
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let rebuild = |change: &dyn Fn(&str, &str) -> Option<String>| {
+        let mut url = url.clone();
+        url.query_pairs_mut().clear();
+        for (key, value) in &pairs {
+            if let Some(value) = change(key, value) {
+                url.query_pairs_mut().append_pair(key, &value);
+            }
+        }
+        url
+    };
+    let altered = rebuild(&|key, value| {
+        Some(if key == "__err" {
+            URL_SAFE.encode(&forged_error)
+        } else {
+            value.to_owned()
+        })
+    });
+    let without_time = rebuild(&|key, value| (key != "__errts").then(|| value.to_owned()));
+    for url in [altered, without_time] {
+        let response = no_redirects.get(url.clone()).send().await.unwrap();
+        assert_eq!(response.status(), 303, "{url}");
+        assert!(!location(&response).contains("__err"), "{url}");
+    }
+}
+
 #[sqlx::test]
 async fn tasks_without_a_session_redirects_to_sign_in_during_ssr(pool: PgPool) {
     let app = TestApp::spawn(pool).await;

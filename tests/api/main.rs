@@ -18,6 +18,7 @@ mod overload;
 mod pages;
 mod routing;
 mod schema;
+mod scripts;
 mod sessions;
 mod startup;
 mod tasks;

@@ -36,7 +36,10 @@ pub(super) fn here(pathname: &str, search: &str) -> String {
     let kept: Vec<&str> = search
         .split('&')
         .filter(|pair| {
-            !pair.is_empty() && !pair.starts_with("__path=") && !pair.starts_with("__err=")
+            !pair.is_empty()
+                && !["__path=", "__err=", "__errts=", "__errsig="]
+                    .iter()
+                    .any(|name| pair.starts_with(name))
         })
         .collect();
     if kept.is_empty() {
@@ -66,7 +69,10 @@ mod tests {
     #[test]
     fn sign_in_returns_without_a_failed_posts_error() {
         assert_eq!(
-            here("/tasks", "filter=active&__path=%2Frpc&__err=abc"),
+            here(
+                "/tasks",
+                "filter=active&__path=%2Frpc&__err=abc&__errts=1&__errsig=x"
+            ),
             "/tasks?filter=active"
         );
         assert_eq!(here("/tasks", ""), "/tasks");

@@ -1,7 +1,7 @@
 //! The API's extractors: the caller from `Authorization: Bearer`, and the client's address.
 //! (The browser's session extractor is `server::browser::session::SessionUser`.)
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -48,7 +48,7 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The client's address, for throttling.
+/// The client's address, for throttling (see [`throttle_address`]).
 pub struct ClientIp(pub Option<IpAddr>);
 
 impl FromRequestParts<AppState> for ClientIp {
@@ -58,30 +58,61 @@ impl FromRequestParts<AppState> for ClientIp {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Self(client_ip(parts, state.config.trust_proxy_headers)))
-    }
-}
-
-/// The client's address: the socket's peer, or with `TRUST_PROXY_HEADERS=true` the last address
-/// in `X-Forwarded-For` (the one our own proxy appended; earlier ones are the client's word).
-fn client_ip(parts: &Parts, trust_proxy_headers: bool) -> Option<IpAddr> {
-    if trust_proxy_headers {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
         let forwarded = parts
             .headers
             .get_all("x-forwarded-for")
             .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .filter_map(|item| item.trim().parse::<IpAddr>().ok())
-            .next_back();
-        if forwarded.is_some() {
-            return forwarded;
-        }
+            .map(|value| value.as_bytes());
+        Ok(Self(
+            client_ip(peer, forwarded, state.config.trust_proxy_headers).map(throttle_address),
+        ))
     }
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// The client's address: the socket's peer, or with `TRUST_PROXY_HEADERS=true` the last entry of
+/// `X-Forwarded-For` (the one our own proxy appended; earlier ones are the client's word). Only
+/// the last entry counts: when it does not parse, the peer is used, never an earlier entry that
+/// the client may have written itself.
+fn client_ip<'a>(
+    peer: Option<IpAddr>,
+    forwarded: impl Iterator<Item = &'a [u8]>,
+    trust_proxy_headers: bool,
+) -> Option<IpAddr> {
+    if !trust_proxy_headers {
+        return peer;
+    }
+    let last = forwarded
+        .last()
+        .and_then(|value| std::str::from_utf8(value).ok())
+        .and_then(|value| value.rsplit(',').next())
+        .map(str::trim);
+    last.and_then(parse_forwarded_address).or(peer)
+}
+
+/// One `X-Forwarded-For` entry: an address, optionally with a port (`203.0.113.7:4711`,
+/// `[2001:db8::1]:443`).
+fn parse_forwarded_address(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|addr| addr.ip()))
+}
+
+/// The address a client is throttled by: its IPv4 address (also when written as an IPv4-mapped
+/// IPv6 address), or the /64 network of its IPv6 address: one subscriber is usually given a
+/// whole /64, so counting single IPv6 addresses would let one client rotate through 2^64 of them.
+pub fn throttle_address(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !(u64::MAX as u128))),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -109,5 +140,58 @@ mod tests {
             bearer_token(&headers("Bearer ")),
             Err(AuthError::Missing | AuthError::Refused)
         ));
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("an address")
+    }
+
+    #[test]
+    fn only_the_last_forwarded_entry_counts() {
+        let peer = Some(ip("10.0.0.1"));
+        let forwarded = |headers: &[&'static str], trusted: bool| {
+            client_ip(peer, headers.iter().map(|h| h.as_bytes()), trusted)
+        };
+        // Untrusted: the peer, whatever the header says.
+        assert_eq!(forwarded(&["203.0.113.7"], false), peer);
+        // Trusted: the last entry of the last header, with or without a port.
+        assert_eq!(
+            forwarded(&["1.1.1.1, 203.0.113.7"], true),
+            Some(ip("203.0.113.7"))
+        );
+        assert_eq!(
+            forwarded(&["1.1.1.1", "203.0.113.7:4711"], true),
+            Some(ip("203.0.113.7"))
+        );
+        assert_eq!(
+            forwarded(&["[2001:db8::1]:443"], true),
+            Some(ip("2001:db8::1"))
+        );
+        // A last entry that does not parse never lets the client's own earlier entry win.
+        assert_eq!(forwarded(&["6.6.6.6, unknown"], true), peer);
+        assert_eq!(forwarded(&["6.6.6.6", "garbage"], true), peer);
+        assert_eq!(forwarded(&["6.6.6.6, "], true), peer);
+        assert_eq!(forwarded(&[], true), peer);
+    }
+
+    #[test]
+    fn ipv6_clients_are_throttled_by_their_64() {
+        assert_eq!(
+            throttle_address(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            ip("2001:db8:1:2::")
+        );
+        assert_eq!(
+            throttle_address(ip("2001:db8:1:2::1")),
+            throttle_address(ip("2001:db8:1:2:ffff::9"))
+        );
+        assert_ne!(
+            throttle_address(ip("2001:db8:1:2::1")),
+            throttle_address(ip("2001:db8:1:3::1"))
+        );
+        assert_eq!(
+            throttle_address(ip("::ffff:203.0.113.7")),
+            ip("203.0.113.7")
+        );
+        assert_eq!(throttle_address(ip("203.0.113.7")), ip("203.0.113.7"));
     }
 }

@@ -12,7 +12,7 @@ use crate::server::error::app_error_status;
 use crate::server::state::AppState;
 
 /// Where the server functions live (their `#[server(prefix = "/rpc")]`): not pages.
-const SERVER_FN_PATHS: &str = "/rpc/";
+pub(super) const SERVER_FN_PATHS: &str = "/rpc/";
 
 /// A fresh once-per-request cache of the signed-in caller (see [`SignedIn`]).
 pub async fn session_cache(mut request: Request, next: Next) -> Response {

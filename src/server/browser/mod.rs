@@ -1,7 +1,9 @@
 //! The web app's side of the server: browser sessions ([`session`]), the cross-site check
-//! ([`cross_site`]), and the layers around pages and server functions ([`middleware`]).
+//! ([`cross_site`]), the layers around pages and server functions ([`middleware`]), and the
+//! signed errors of failed form posts ([`form_errors`]).
 
 pub mod cross_site;
+pub mod form_errors;
 pub mod middleware;
 pub mod session;
 
