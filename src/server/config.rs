@@ -27,6 +27,21 @@ pub struct Config {
     pub trust_proxy_headers: bool,
     /// Per-user limits (`MAX_TASKS_PER_USER`, `MAX_PROJECTS_PER_USER`, `MAX_LABELS_PER_USER`).
     pub limits: Limits,
+    pub http: HttpConfig,
+}
+
+/// What a connection and a request may take.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpConfig {
+    /// A client must send a request's headers within this, and a kept-alive connection that
+    /// sends nothing for this long is closed (`HTTP_HEADER_TIMEOUT_SECS`, default 15).
+    pub header_timeout: Duration,
+    /// A request that has no answer within this is answered 503 (`HTTP_REQUEST_TIMEOUT_SECS`,
+    /// default 30; above the database's 5 s statement deadline and the pool's 10 s wait).
+    pub request_timeout: Duration,
+    /// Open connections at most; further clients wait in the listen queue until one closes
+    /// (`MAX_CONNECTIONS`, default 4096, and never more than the process's file limit allows).
+    pub max_connections: usize,
 }
 
 #[derive(Clone)]
@@ -68,6 +83,7 @@ impl fmt::Debug for Config {
             .field("cookie_secure", &self.cookie_secure)
             .field("trust_proxy_headers", &self.trust_proxy_headers)
             .field("limits", &self.limits)
+            .field("http", &self.http)
             .finish()
     }
 }
@@ -216,6 +232,26 @@ impl Config {
                         1..=1_000_000,
                     )?,
                 }
+            },
+            http: HttpConfig {
+                header_timeout: Duration::from_secs(parse_number(
+                    "HTTP_HEADER_TIMEOUT_SECS",
+                    get("HTTP_HEADER_TIMEOUT_SECS"),
+                    15,
+                    1..=300,
+                )?),
+                request_timeout: Duration::from_secs(parse_number(
+                    "HTTP_REQUEST_TIMEOUT_SECS",
+                    get("HTTP_REQUEST_TIMEOUT_SECS"),
+                    30,
+                    1..=600,
+                )?),
+                max_connections: parse_number(
+                    "MAX_CONNECTIONS",
+                    get("MAX_CONNECTIONS"),
+                    4096,
+                    1..=1_000_000,
+                )?,
             },
         })
     }

@@ -1,21 +1,30 @@
 //! Building the application and running it until a shutdown signal.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::{middleware, Router};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 
 use super::browser::{self, middleware as browser_layers};
-use super::config::Config;
+use super::config::{Config, HttpConfig};
+use super::error::ApiError;
 use super::state::AppState;
 use super::{assets, health, rest, security, telemetry};
 use crate::app::{shell, App};
@@ -39,6 +48,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     pool: PgPool,
+    http: HttpConfig,
 }
 
 impl Application {
@@ -53,12 +63,14 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
+        let http = config.http;
         let state = AppState::new(pool.clone(), config, leptos_options);
         tokio::spawn(maintenance(pool.clone()));
         Ok(Self {
             listener,
             router: router(state),
             pool,
+            http,
         })
     }
 
@@ -68,42 +80,112 @@ impl Application {
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish (for at most
     /// [`SHUTDOWN_GRACE`]) and closes the database pool.
+    ///
+    /// Hand-written rather than `axum::serve`, which gives hyper no timer: without one a client
+    /// that sends its headers slowly, or keeps a connection open and idle, holds it (and a file
+    /// descriptor) for ever. Here a connection must deliver each request's headers within
+    /// `HTTP_HEADER_TIMEOUT_SECS` (hyper starts that clock when it waits for a request, so an
+    /// idle kept-alive connection closes after the same time), and at most `MAX_CONNECTIONS` are
+    /// open at once (never more than the file limit allows): further clients wait in the
+    /// kernel's listen queue instead of failing `accept` with EMFILE.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let signalled = Arc::new(Notify::new());
-        let graceful = {
-            let signalled = Arc::clone(&signalled);
-            async move {
-                shutdown.await;
-                tracing::info!("shutting down: finishing in-flight requests");
-                signalled.notify_one();
-            }
-        };
-        let server = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(graceful);
-        let deadline = async move {
-            signalled.notified().await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        };
-        let result = tokio::select! {
-            result = server.into_future() => result,
-            () = deadline => {
+        let max_connections = within_file_limit(self.http.max_connections);
+        let permits = Arc::new(Semaphore::new(max_connections));
+        let graceful = GracefulShutdown::new();
+        let mut http1 = hyper::server::conn::http1::Builder::new();
+        http1
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.http.header_timeout);
+        let mut shutdown = pin!(shutdown);
+        loop {
+            let permit = tokio::select! {
+                permit = Arc::clone(&permits).acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break, // never closed
+                },
+                () = &mut shutdown => break,
+            };
+            let (stream, remote) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(err) => {
+                        // Out of descriptors or memory, or a connection reset before it was
+                        // accepted: wait a moment rather than spin, and keep serving.
+                        tracing::warn!(error = %err, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let service = self
+                .router
+                .clone()
+                .map_request(move |mut request: Request<_>| {
+                    request.extensions_mut().insert(ConnectInfo(remote));
+                    request
+                });
+            let connection = graceful.watch(
+                http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)),
+            );
+            tokio::spawn(async move {
+                if let Err(err) = connection.await {
+                    tracing::debug!(error = %err, "connection ended with an error");
+                }
+                drop(permit);
+            });
+        }
+        tracing::info!("shutting down: finishing in-flight requests");
+        // No new connections; kept-alive ones close after their current request.
+        drop(self.listener);
+        tokio::select! {
+            () = graceful.shutdown() => {}
+            () = tokio::time::sleep(SHUTDOWN_GRACE) => {
                 tracing::warn!(
                     grace_s = SHUTDOWN_GRACE.as_secs(),
                     "requests still running after the grace period; stopping anyway"
                 );
-                Ok(())
             }
-        };
+        }
         self.pool.close().await;
         tracing::info!("stopped");
-        result
+        Ok(())
+    }
+}
+
+/// `wanted`, or fewer when the process may not open that many files: each connection is a file
+/// descriptor, and the pool, the log and the static files need some too.
+fn within_file_limit(wanted: usize) -> usize {
+    /// Descriptors kept for everything but client connections.
+    const RESERVED: u64 = 128;
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+    let allowed = limit.map_or(u64::MAX, |limit| limit.saturating_sub(RESERVED).max(1));
+    let max = usize::try_from(allowed).unwrap_or(usize::MAX).min(wanted);
+    if max < wanted {
+        tracing::warn!(
+            wanted,
+            max,
+            "MAX_CONNECTIONS is above what the file limit (ulimit -n) allows"
+        );
+    }
+    max
+}
+
+/// Answers a request that found no answer within `HTTP_REQUEST_TIMEOUT_SECS` with a 503 problem
+/// document (dropping its work: a query in flight is cancelled with it).
+async fn deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.config.http.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(
+                deadline_s = state.config.http.request_timeout.as_secs(),
+                "request passed its deadline"
+            );
+            ApiError::Unavailable.into_response()
+        }
     }
 }
 
@@ -135,7 +217,8 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router(&state.leptos_options))
         .merge(web)
         .layer(compression())
-        .layer(middleware::from_fn(security::headers));
+        .layer(middleware::from_fn(security::headers))
+        .layer(middleware::from_fn_with_state(state.clone(), deadline));
     telemetry::layer(app).with_state(state)
 }
 

@@ -160,3 +160,103 @@ async fn sigterm_lets_an_in_flight_request_finish(pool: PgPool) {
     // Once stopped, nothing listens any more.
     assert!(client.get(server.url("/healthz")).send().await.is_err());
 }
+
+/// The binary with `extra` settings, connected through a proxy the test controls, once ready.
+async fn start_ready_server_with(
+    pool: &PgPool,
+    extra: &[(&str, &str)],
+) -> (DbProxy, ServerProcess, reqwest::Client) {
+    let proxy = DbProxy::for_pool(pool).await;
+    let env = TestEnv::new()
+        .set("DATABASE_URL", &proxy.database_url(pool))
+        .set_all(extra);
+    let server = ServerProcess::start(&env).await;
+    let client = reqwest::Client::new();
+    let ready = client.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    (proxy, server, client)
+}
+
+/// Reads from `stream` until the server closes it; panics if it has not within 10 s (a bound on
+/// the wait, not a pause: it returns as soon as the server closes).
+async fn closed_by_the_server(stream: &mut tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = [0_u8; 4096];
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {} // an answer (408, or the idle connection's last one): read on
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the server left the connection open");
+}
+
+/// Issue 12, point 5: clients that send half a request and then nothing are cut off after
+/// `HTTP_HEADER_TIMEOUT_SECS`, and do not keep others out even when they fill every connection
+/// the server allows (`MAX_CONNECTIONS`): a normal request waits in the listen queue until one
+/// is cut off, then is served. An idle kept-alive connection is closed after the same time.
+#[sqlx::test]
+async fn slow_and_idle_clients_are_cut_off_and_do_not_stop_others(pool: PgPool) {
+    use tokio::io::AsyncWriteExt;
+    let (_proxy, server, _) = start_ready_server_with(
+        &pool,
+        &[("HTTP_HEADER_TIMEOUT_SECS", "1"), ("MAX_CONNECTIONS", "20")],
+    )
+    .await;
+    let mut slow = Vec::new();
+    for _ in 0..20 {
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: taskdeck\r\nX-Slow: ")
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let response = client.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    for stream in &mut slow {
+        closed_by_the_server(stream).await;
+    }
+
+    // A kept-alive connection that asks nothing more is closed too.
+    let mut idle = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: taskdeck\r\n\r\n")
+        .await
+        .unwrap();
+    closed_by_the_server(&mut idle).await;
+}
+
+/// A request that has no answer within `HTTP_REQUEST_TIMEOUT_SECS` (here the database is made
+/// slower than that) is answered 503 as a problem document with Retry-After, not left hanging.
+#[sqlx::test]
+async fn a_request_past_its_deadline_is_a_503_problem(pool: PgPool) {
+    let (proxy, server, client) =
+        start_ready_server_with(&pool, &[("HTTP_REQUEST_TIMEOUT_SECS", "1")]).await;
+    proxy.set_delay(Duration::from_secs(3));
+    let token = crate::helpers::token(&crate::helpers::claims_for(
+        &uuid::Uuid::now_v7().to_string(),
+    ));
+    let response = client
+        .get(server.url("/api/tasks"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap()),
+        Some("2")
+    );
+    let problem = crate::helpers::assert_problem(response, 503).await;
+    assert_eq!(problem["status"], 503);
+    proxy.set_delay(Duration::ZERO);
+}
