@@ -21,6 +21,8 @@ pub enum AppError {
     Conflict(String),
     #[error("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds.")]
     TooManyAttempts { retry_after_secs: u64 },
+    #[error("Too many accounts were created from your network. Try again in {} minutes.", retry_after_secs.div_ceil(60))]
+    TooManyRegistrations { retry_after_secs: u64 },
     #[error("Please sign in again.")]
     Unauthorized,
     #[error("That task no longer exists. It may have been deleted elsewhere.")]

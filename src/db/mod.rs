@@ -3,6 +3,7 @@
 pub mod labels;
 pub mod login_failures;
 pub mod projects;
+pub mod registrations;
 pub mod sessions;
 pub mod tasks;
 pub mod users;

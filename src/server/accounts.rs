@@ -4,6 +4,7 @@
 
 use std::net::IpAddr;
 
+use super::auth::HashError;
 use super::error::Internal;
 use super::state::AppState;
 use super::time_zone::TimeZone;
@@ -18,6 +19,11 @@ pub enum AccountError {
     InvalidCredentials,
     #[error("too many failed sign-in attempts")]
     Throttled { retry_after_secs: u64 },
+    #[error("too many registrations from this address")]
+    RegistrationsThrottled { retry_after_secs: u64 },
+    /// Password hashing is busy; nothing was done.
+    #[error("password hashing is busy")]
+    Busy { retry_after_secs: u64 },
     #[error(transparent)]
     Internal(Internal),
 }
@@ -28,16 +34,32 @@ impl From<sqlx::Error> for AccountError {
     }
 }
 
+impl From<HashError> for AccountError {
+    fn from(err: HashError) -> Self {
+        match err {
+            HashError::Busy { retry_after_secs } => Self::Busy { retry_after_secs },
+            HashError::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+/// Creates an account, at most `MAX_REGISTRATIONS_PER_HOUR` attempts per client address (each
+/// costs a password hash, whether or not the email is free).
 pub async fn register(
     state: &AppState,
     credentials: Credentials,
     timezone: &TimeZone,
+    client_ip: Option<IpAddr>,
 ) -> Result<User, AccountError> {
-    let hash = state
-        .passwords
-        .hash(credentials.password)
-        .await
-        .map_err(AccountError::Internal)?;
+    if let Some(client_ip) = client_ip {
+        let limit = state.config.max_registrations_per_hour;
+        if let Err(retry_after_secs) =
+            db::registrations::take_attempt(&state.pool, client_ip, limit).await?
+        {
+            return Err(AccountError::RegistrationsThrottled { retry_after_secs });
+        }
+    }
+    let hash = state.passwords.hash(credentials.password).await?;
     db::users::create(&state.pool, &credentials.email, &hash, timezone)
         .await?
         .map(User::from)
@@ -62,11 +84,7 @@ pub async fn login(
     let user = db::users::find_by_email(&state.pool, &email).await?;
     let hash = user.as_ref().and_then(|user| user.password_hash.clone());
     // An unknown email is verified against a dummy hash: same time, same answer.
-    let matches = state
-        .passwords
-        .verify(credentials.password, hash)
-        .await
-        .map_err(AccountError::Internal)?;
+    let matches = state.passwords.verify(credentials.password, hash).await?;
     if !matches {
         return Err(AccountError::InvalidCredentials);
     }

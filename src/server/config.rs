@@ -28,6 +28,8 @@ pub struct Config {
     /// Per-user limits (`MAX_TASKS_PER_USER`, `MAX_PROJECTS_PER_USER`, `MAX_LABELS_PER_USER`).
     pub limits: Limits,
     pub http: HttpConfig,
+    /// Registrations per client address and hour (`MAX_REGISTRATIONS_PER_HOUR`, default 20).
+    pub max_registrations_per_hour: i64,
 }
 
 /// What a connection and a request may take.
@@ -84,6 +86,10 @@ impl fmt::Debug for Config {
             .field("trust_proxy_headers", &self.trust_proxy_headers)
             .field("limits", &self.limits)
             .field("http", &self.http)
+            .field(
+                "max_registrations_per_hour",
+                &self.max_registrations_per_hour,
+            )
             .finish()
     }
 }
@@ -253,6 +259,12 @@ impl Config {
                     1..=1_000_000,
                 )?,
             },
+            max_registrations_per_hour: parse_number(
+                "MAX_REGISTRATIONS_PER_HOUR",
+                get("MAX_REGISTRATIONS_PER_HOUR"),
+                20,
+                1..=1_000_000,
+            )?,
         })
     }
 }

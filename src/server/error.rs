@@ -40,10 +40,12 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("too many attempts")]
     TooManyRequests { retry_after_secs: u64 },
+    #[error("too many registrations")]
+    TooManyRegistrations { retry_after_secs: u64 },
     /// The database cannot answer now (see [`crate::db::is_unavailable`]): a 503 the client may
     /// retry after [`RETRY_UNAVAILABLE_SECS`].
     #[error("service unavailable")]
-    Unavailable,
+    Unavailable { retry_after_secs: u64 },
     /// Anything the client did not cause. The cause is logged, the client sees only a 500.
     #[error("internal error: {0}")]
     Internal(Internal),
@@ -71,7 +73,9 @@ impl ApiError {
     /// A 503 when the cause is the database being unavailable, else a 500.
     pub fn from_internal(cause: Internal) -> Self {
         if unavailable(&*cause) {
-            Self::Unavailable
+            Self::Unavailable {
+                retry_after_secs: RETRY_UNAVAILABLE_SECS,
+            }
         } else {
             Self::Internal(cause)
         }
@@ -88,8 +92,10 @@ impl ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } | Self::TooManyRegistrations { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -134,6 +140,10 @@ impl From<AccountError> for ApiError {
             AccountError::Throttled { retry_after_secs } => {
                 Self::TooManyRequests { retry_after_secs }
             }
+            AccountError::RegistrationsThrottled { retry_after_secs } => {
+                Self::TooManyRegistrations { retry_after_secs }
+            }
+            AccountError::Busy { retry_after_secs } => Self::Unavailable { retry_after_secs },
             AccountError::Internal(cause) => Self::from_internal(cause),
         }
     }
@@ -214,6 +224,10 @@ impl From<AccountError> for AppError {
             AccountError::Throttled { retry_after_secs } => {
                 AppError::TooManyAttempts { retry_after_secs }
             }
+            AccountError::RegistrationsThrottled { retry_after_secs } => {
+                AppError::TooManyRegistrations { retry_after_secs }
+            }
+            AccountError::Busy { .. } => AppError::Unavailable,
             AccountError::Internal(cause) => internal_cause(&*cause),
         }
     }
@@ -258,7 +272,9 @@ pub fn app_error_status(err: &AppError) -> StatusCode {
         AppError::InvalidCredentials | AppError::Unauthorized => StatusCode::UNAUTHORIZED,
         AppError::EmailTaken | AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::NotFound => StatusCode::NOT_FOUND,
-        AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::TooManyAttempts { .. } | AppError::TooManyRegistrations { .. } => {
+            StatusCode::TOO_MANY_REQUESTS
+        }
         AppError::CrossSite => StatusCode::FORBIDDEN,
         AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Network | AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -275,8 +291,9 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let retry_after = match &self {
-            Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
-            Self::Unavailable => Some(RETRY_UNAVAILABLE_SECS),
+            Self::TooManyRequests { retry_after_secs }
+            | Self::TooManyRegistrations { retry_after_secs }
+            | Self::Unavailable { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         };
         let (detail, errors): (String, Vec<FieldError>) = match self {
@@ -298,10 +315,15 @@ impl IntoResponse for ApiError {
                 format!("too many failed sign-in attempts; try again in {retry_after_secs} s"),
                 vec![],
             ),
-            Self::Unavailable => (
+            Self::TooManyRegistrations { retry_after_secs } => (
                 format!(
-                    "the server cannot answer right now; try again in {RETRY_UNAVAILABLE_SECS} s"
+                    "too many accounts were registered from this address; try again in \
+                     {retry_after_secs} s"
                 ),
+                vec![],
+            ),
+            Self::Unavailable { retry_after_secs } => (
+                format!("the server cannot answer right now; try again in {retry_after_secs} s"),
                 vec![],
             ),
             Self::Internal(cause) => {

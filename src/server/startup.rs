@@ -184,7 +184,10 @@ async fn deadline(State(state): State<AppState>, request: Request, next: Next) -
                 deadline_s = state.config.http.request_timeout.as_secs(),
                 "request passed its deadline"
             );
-            ApiError::Unavailable.into_response()
+            ApiError::Unavailable {
+                retry_after_secs: super::error::RETRY_UNAVAILABLE_SECS,
+            }
+            .into_response()
         }
     }
 }
@@ -241,7 +244,8 @@ fn compression() -> CompressionLayer<impl Predicate> {
 /// brotli and gzip quality for answers made per request.
 const COMPRESSION_QUALITY: i32 = 4;
 
-/// Periodic clean-up of rows that no longer mean anything: expired login failures and sessions.
+/// Periodic clean-up of rows that no longer mean anything: expired login failures, sessions and
+/// registration attempts.
 async fn maintenance(pool: PgPool) {
     let mut every = tokio::time::interval(Duration::from_secs(300));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -252,6 +256,9 @@ async fn maintenance(pool: PgPool) {
         }
         if let Err(err) = db::sessions::delete_expired(&pool).await {
             tracing::warn!(error = %err, "clean-up of expired sessions failed");
+        }
+        if let Err(err) = db::registrations::delete_expired(&pool).await {
+            tracing::warn!(error = %err, "clean-up of expired registration attempts failed");
         }
     }
 }

@@ -34,13 +34,15 @@ pub async fn register(
     use super::server::{extract, state};
     use crate::domain::Credentials;
     use crate::server::accounts;
+    use crate::server::auth::ClientIp;
     use crate::server::browser::{BrowserSession, SameOrigin};
 
     let state = state()?;
     extract::<SameOrigin>(&state).await?;
     let credentials = Credentials::parse(&email, password).map_err(AppError::Validation)?;
+    let ClientIp(client_ip) = extract(&state).await?;
     // The browser's time zone arrives with the organising pages (issue 14); UTC until then.
-    let user = accounts::register(&state, credentials, &Default::default()).await?;
+    let user = accounts::register(&state, credentials, &Default::default(), client_ip).await?;
     let session: BrowserSession = extract(&state).await?;
     session.sign_in(&state, &user, next.as_deref()).await
 }

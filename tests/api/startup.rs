@@ -123,6 +123,7 @@ async fn the_binary_migrates_then_serves(pool: PgPool) {
             "labels",
             "login_failures",
             "projects",
+            "registration_attempts",
             "sessions",
             "task_labels",
             "tasks",

@@ -15,4 +15,4 @@ pub mod password;
 pub use extract::ClientIp;
 pub use identity::{Absent, AuthError, Caller, NotFound};
 pub use jwt::{Claims, Keys};
-pub use password::Passwords;
+pub use password::{HashError, Passwords};

@@ -33,10 +33,12 @@ pub fn router() -> Router<AppState> {
         (status = 201, description = "Registered; a token for the new user", body = AuthResponse),
         super::openapi::BodyErrors,
         (status = 409, response = super::openapi::Conflict),
+        (status = 429, response = super::openapi::TooManyRequests),
     )
 )]
 pub(super) async fn register(
     State(state): State<AppState>,
+    ClientIp(client_ip): ClientIp,
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> Result<Response, ApiError> {
     let credentials = Credentials::try_from(input.credentials);
@@ -49,7 +51,7 @@ pub(super) async fn register(
             return Err(ApiError::Validation(errors));
         }
     };
-    let user = accounts::register(&state, credentials, &timezone).await?;
+    let user = accounts::register(&state, credentials, &timezone, client_ip).await?;
     signed_in(&state, user, StatusCode::CREATED)
 }
 

@@ -291,7 +291,8 @@ pub struct UnprocessableContent(ValidationProblem);
 #[allow(dead_code)]
 pub struct InvalidCredentials(Problem);
 
-/// Too many failed logins for this email or from this address.
+/// Too many failed logins for this email or from this address, or too many registrations from
+/// this address.
 #[derive(ToResponse)]
 #[response(
     content_type = "application/problem+json",
