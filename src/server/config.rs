@@ -30,6 +30,10 @@ pub struct Config {
     pub http: HttpConfig,
     /// Registrations per client address and hour (`MAX_REGISTRATIONS_PER_HOUR`, default 20).
     pub max_registrations_per_hour: i64,
+    /// API requests per user: the steady rate (`API_RATE_LIMIT_PER_MINUTE`, default 1200) and the
+    /// burst allowed on top of it (`API_RATE_LIMIT_BURST`, default 600).
+    pub api_rate_per_minute: u32,
+    pub api_rate_burst: u32,
 }
 
 /// What a connection and a request may take.
@@ -90,6 +94,8 @@ impl fmt::Debug for Config {
                 "max_registrations_per_hour",
                 &self.max_registrations_per_hour,
             )
+            .field("api_rate_per_minute", &self.api_rate_per_minute)
+            .field("api_rate_burst", &self.api_rate_burst)
             .finish()
     }
 }
@@ -264,6 +270,18 @@ impl Config {
                 get("MAX_REGISTRATIONS_PER_HOUR"),
                 20,
                 1..=1_000_000,
+            )?,
+            api_rate_per_minute: parse_number(
+                "API_RATE_LIMIT_PER_MINUTE",
+                get("API_RATE_LIMIT_PER_MINUTE"),
+                1200,
+                1..=10_000_000,
+            )?,
+            api_rate_burst: parse_number(
+                "API_RATE_LIMIT_BURST",
+                get("API_RATE_LIMIT_BURST"),
+                600,
+                1..=10_000_000,
             )?,
         })
     }

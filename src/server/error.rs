@@ -42,6 +42,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("too many registrations")]
     TooManyRegistrations { retry_after_secs: u64 },
+    /// The caller's request rate limit (see `server::rate_limit`).
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
     /// The database cannot answer now (see [`crate::db::is_unavailable`]): a 503 the client may
     /// retry after [`RETRY_UNAVAILABLE_SECS`].
     #[error("service unavailable")]
@@ -92,9 +95,9 @@ impl ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyRequests { .. } | Self::TooManyRegistrations { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            Self::TooManyRequests { .. }
+            | Self::TooManyRegistrations { .. }
+            | Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -293,6 +296,7 @@ impl IntoResponse for ApiError {
         let retry_after = match &self {
             Self::TooManyRequests { retry_after_secs }
             | Self::TooManyRegistrations { retry_after_secs }
+            | Self::RateLimited { retry_after_secs }
             | Self::Unavailable { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         };
@@ -320,6 +324,10 @@ impl IntoResponse for ApiError {
                     "too many accounts were registered from this address; try again in \
                      {retry_after_secs} s"
                 ),
+                vec![],
+            ),
+            Self::RateLimited { retry_after_secs } => (
+                format!("too many requests; try again in {retry_after_secs} s"),
                 vec![],
             ),
             Self::Unavailable { retry_after_secs } => (

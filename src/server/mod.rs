@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod health;
 pub mod problem;
+pub mod rate_limit;
 pub mod rest;
 pub mod security;
 pub mod startup;

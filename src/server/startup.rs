@@ -66,6 +66,7 @@ impl Application {
         let http = config.http;
         let state = AppState::new(pool.clone(), config, leptos_options);
         tokio::spawn(maintenance(pool.clone()));
+        tokio::spawn(forget_idle_rate_limits(Arc::clone(&state.rate_limit)));
         Ok(Self {
             listener,
             router: router(state),
@@ -216,7 +217,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             browser::form_errors::guard,
         ));
-    let app = rest::mount(Router::new().merge(health::router()), &state.config)
+    let app = rest::mount(Router::new().merge(health::router()), &state)
         .merge(assets::router(&state.leptos_options))
         .merge(web)
         .layer(compression())
@@ -260,6 +261,16 @@ async fn maintenance(pool: PgPool) {
         if let Err(err) = db::registrations::delete_expired(&pool).await {
             tracing::warn!(error = %err, "clean-up of expired registration attempts failed");
         }
+    }
+}
+
+/// Drops the rate-limit buckets of users that have been quiet long enough to be full again.
+async fn forget_idle_rate_limits(limit: Arc<super::rate_limit::ApiRateLimit>) {
+    let mut every = tokio::time::interval(super::rate_limit::CLEAN_UP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        limit.retain_recent();
     }
 }
 

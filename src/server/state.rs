@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use super::rate_limit::ApiRateLimit;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
@@ -25,6 +26,8 @@ pub struct AppState {
     /// connections, measured). Later requests wait their turn, in order, holding only their
     /// request.
     pub renders: Arc<tokio::sync::Semaphore>,
+    /// The per-user request rate limit of the API.
+    pub rate_limit: Arc<ApiRateLimit>,
 }
 
 impl AppState {
@@ -32,6 +35,10 @@ impl AppState {
         Self {
             pool,
             keys: Arc::new(Keys::new(&config.jwt)),
+            rate_limit: Arc::new(ApiRateLimit::new(
+                config.api_rate_per_minute,
+                config.api_rate_burst,
+            )),
             passwords: Passwords::default(),
             config: Arc::new(config),
             leptos_options,

@@ -315,3 +315,65 @@ async fn a_registration_flood_does_not_keep_others_from_signing_in(pool: PgPool)
         "{statuses:?}"
     );
 }
+
+/// Issue 12, point 4: each user has a request rate limit on the API (here a burst of 5, then 60 a
+/// minute). Every answer to a caller says where they stand (`RateLimit-Policy`, `RateLimit`);
+/// past the limit, a 429 problem with Retry-After, and another user is not affected.
+#[sqlx::test]
+async fn each_user_has_a_request_rate_limit_with_ratelimit_headers(pool: PgPool) {
+    let app = TestApp::builder(pool)
+        .config(&[
+            ("API_RATE_LIMIT_PER_MINUTE", "60"),
+            ("API_RATE_LIMIT_BURST", "5"),
+        ])
+        .spawn()
+        .await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    let grace = ApiClient::new(&app, "grace@example.com").await;
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    for remaining in (0..5).rev() {
+        let response = ada.send(Method::GET, "/api/tasks", None).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            header(&response, "ratelimit-policy").as_deref(),
+            Some("\"api\";q=5;w=5")
+        );
+        let current = header(&response, "ratelimit").unwrap();
+        assert!(
+            current.starts_with(&format!("\"api\";r={remaining};t=")),
+            "{current}"
+        );
+    }
+    let refused = ada.send(Method::GET, "/api/tasks", None).await;
+    assert_eq!(header(&refused, "retry-after").as_deref(), Some("1"));
+    assert_eq!(
+        header(&refused, "ratelimit").as_deref(),
+        Some("\"api\";r=0;t=1")
+    );
+    let problem = assert_problem(refused, 429).await;
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("too many requests"));
+    // Writes are refused too, before any work is done.
+    let refused = ada
+        .send(
+            Method::POST,
+            "/api/tasks",
+            Some(serde_json::json!({"title": "one too many"})),
+        )
+        .await;
+    assert_eq!(refused.status(), 429);
+    // Grace has a bucket of her own; sign-in, which has no caller yet, carries no such headers.
+    let response = grace.send(Method::GET, "/api/tasks", None).await;
+    assert_eq!(response.status(), 200);
+    let login = app.login("ada@example.com", crate::helpers::PASSWORD).await;
+    assert_eq!(login.status(), 200);
+    assert!(login.headers().get("ratelimit").is_none());
+}

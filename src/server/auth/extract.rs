@@ -10,6 +10,7 @@ use axum::http::{header, HeaderMap};
 use super::identity::{AuthError, Caller};
 use super::jwt::{self, Claims, Keys};
 use crate::server::error::ApiError;
+use crate::server::rate_limit::{Decision, DecisionSlot};
 use crate::server::state::AppState;
 
 /// `Authorization: Bearer <jwt>`, scheme case-insensitive. Never the query string.
@@ -38,13 +39,25 @@ fn bearer_claims(headers: &HeaderMap, keys: &Keys) -> Result<Claims, AuthError> 
     })
 }
 
-/// The API's caller: its bearer token, verified, through the one identity step.
+/// The API's caller: its bearer token, verified, through the one identity step; then one request
+/// taken from the caller's rate limit (a 429 past it), its state left for the response's
+/// `RateLimit` headers.
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let claims = bearer_claims(&parts.headers, &state.keys)?;
-        Ok(Caller::from_claims(state, claims).await?)
+        let caller = Caller::from_claims(state, claims).await?;
+        let decision = state.rate_limit.check(caller.id);
+        if let Some(slot) = parts.extensions.get::<DecisionSlot>() {
+            slot.set(decision);
+        }
+        match decision {
+            Decision::Allowed { .. } => Ok(caller),
+            Decision::Refused { retry_after_secs } => {
+                Err(ApiError::RateLimited { retry_after_secs })
+            }
+        }
     }
 }
 

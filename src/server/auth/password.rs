@@ -411,7 +411,10 @@ mod tests {
     async fn work_that_would_wait_too_long_is_refused_at_once() {
         let passwords = Passwords::with_slots(1);
         // Teach the queue that a computation takes two seconds.
-        passwords.shared.job_micros.store(2_000_000, Ordering::Relaxed);
+        passwords
+            .shared
+            .job_micros
+            .store(2_000_000, Ordering::Relaxed);
         let mut accepted = Vec::new();
         for _ in 0..2 {
             let passwords = passwords.clone();

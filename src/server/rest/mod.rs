@@ -21,14 +21,14 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use uuid::Uuid;
 
 use super::auth::{Caller, NotFound};
-use super::config::Config;
 use super::error::ApiError;
 use super::state::AppState;
 use crate::domain::input::{Field, Fields};
 use crate::domain::Problem;
 
 /// Mounts the API under `/api` on `app`.
-pub fn mount(app: Router<AppState>, config: &Config) -> Router<AppState> {
+pub fn mount(app: Router<AppState>, state: &AppState) -> Router<AppState> {
+    let config = &state.config;
     let api = Router::new()
         .merge(auth::router())
         .merge(tasks::router())
@@ -38,6 +38,10 @@ pub fn mount(app: Router<AppState>, config: &Config) -> Router<AppState> {
         .route("/openapi.json", axum::routing::get(openapi::openapi_json))
         .fallback(not_found)
         .layer(middleware::from_fn(problem_for_bare_errors))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::server::rate_limit::headers,
+        ))
         .layer(cors(&config.cors_allowed_origins));
     app.nest("/api", api)
         // `nest` matches `/api` and `/api/anything`, but not `/api/` itself.

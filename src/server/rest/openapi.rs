@@ -86,7 +86,8 @@ pub const BEARER: &str = "bearer";
             UnprocessableContent,
             TooManyRequests,
             InvalidCredentials,
-            ServiceUnavailable
+            ServiceUnavailable,
+            RateLimited
         )
     ),
     modifiers(&BearerScheme, &PublicOperations),
@@ -142,7 +143,21 @@ impl Modify for PublicOperations {
                 &mut item.trace,
             ];
             for operation in operations.into_iter().flatten() {
-                operation.security.get_or_insert_with(Vec::new);
+                let secured = operation
+                    .security
+                    .get_or_insert_with(Vec::new)
+                    .iter()
+                    .any(|requirement| requirement != &Default::default());
+                // Every caller with a token has a request rate limit.
+                if secured {
+                    operation
+                        .responses
+                        .responses
+                        .entry("429".to_owned())
+                        .or_insert_with(|| {
+                            utoipa::openapi::Ref::from_response_name("RateLimited").into()
+                        });
+                }
                 // Any operation that reaches the database can meet it unavailable.
                 operation
                     .responses
@@ -310,6 +325,20 @@ pub struct TooManyRequests(Problem);
 )]
 #[allow(dead_code)]
 pub struct ServiceUnavailable(Problem);
+
+/// The caller sent more requests than their rate limit allows (`API_RATE_LIMIT_PER_MINUTE`, with
+/// a burst of `API_RATE_LIMIT_BURST`).
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(
+        ("Retry-After" = u64, description = "Seconds until one more request is allowed"),
+        ("RateLimit-Policy" = String, description = "draft-ietf-httpapi-ratelimit-headers: `\"api\";q=<burst>;w=<seconds to refill it>`"),
+        ("RateLimit" = String, description = "draft-ietf-httpapi-ratelimit-headers: `\"api\";r=<remaining>;t=<seconds>`")
+    )
+)]
+#[allow(dead_code)]
+pub struct RateLimited(Problem);
 
 #[cfg(test)]
 mod tests {

@@ -14,8 +14,9 @@ pub const TEST_SECRET: &str = "integration-test-secret-0123456789abcdef";
 
 /// Configuration variables for a test server. [`TestEnv::new`] starts from a working set:
 /// `DATABASE_URL` (the test cluster), `JWT_SECRET` ([`TEST_SECRET`]), `COOKIE_SECURE=false`
-/// (tests speak plain http, as the local run command does) and a registration limit no test
-/// meets unless it lowers it (tests register many accounts from 127.0.0.1). Nothing else is set:
+/// (tests speak plain http, as the local run command does), and registration and request rate
+/// limits that no test meets unless it lowers them (tests register many accounts from 127.0.0.1
+/// and send hundreds of requests a second). Nothing else is set:
 /// neither the developer's environment nor a `.env` file reaches a test server.
 #[derive(Clone, Debug)]
 pub struct TestEnv {
@@ -31,6 +32,8 @@ impl Default for TestEnv {
         .set("JWT_SECRET", TEST_SECRET)
         .set("COOKIE_SECURE", "false")
         .set("MAX_REGISTRATIONS_PER_HOUR", "1000000")
+        .set("API_RATE_LIMIT_PER_MINUTE", "1000000")
+        .set("API_RATE_LIMIT_BURST", "1000000")
     }
 }
 
