@@ -49,8 +49,8 @@ pub async fn throttled_for(
 }
 
 /// Takes one attempt for this email and address, counted as a failure until the password is
-/// found right (then [`forget_email`] removes it): `Ok(())`, or the seconds until one may try
-/// again. Checking and counting are one step, under a transaction-scoped advisory lock per email
+/// found right (then [`forget_email`] removes it): `Ok` with the attempt's id (for
+/// [`give_back`]), or the seconds until one may try again. Checking and counting are one step, under a transaction-scoped advisory lock per email
 /// and per address (taken in that order everywhere, so they cannot deadlock; released at commit,
 /// so they are safe behind a transaction-mode pooler): of any number of concurrent attempts, at
 /// most the limit get their password checked.
@@ -58,7 +58,7 @@ pub async fn take_attempt(
     pool: &sqlx::PgPool,
     email: &Email,
     client_ip: Option<IpAddr>,
-) -> Result<Result<(), u64>, sqlx::Error> {
+) -> Result<Result<i64, u64>, sqlx::Error> {
     let client = client_ip.map(|ip| ip.to_string());
     let mut tx = pool.begin().await?;
     sqlx::query!(
@@ -72,15 +72,24 @@ pub async fn take_attempt(
     if let Some(wait) = throttled_for(&mut *tx, email, client_ip).await? {
         return Ok(Err(wait));
     }
-    sqlx::query!(
-        "INSERT INTO login_failures (email, client_ip) VALUES ($1, $2)",
+    let id = sqlx::query_scalar!(
+        "INSERT INTO login_failures (email, client_ip) VALUES ($1, $2) RETURNING id",
         email.as_ref(),
         client,
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(Ok(()))
+    Ok(Ok(id))
+}
+
+/// Gives back an attempt whose password was never checked (the server was too busy to): it must
+/// not count against the user or their address.
+pub async fn give_back(db: impl PgExecutor<'_>, attempt: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM login_failures WHERE id = $1", attempt)
+        .execute(db)
+        .await
+        .map(|_| ())
 }
 
 /// After a successful sign-in, earlier mistakes with this email no longer count against it.

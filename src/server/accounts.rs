@@ -76,15 +76,22 @@ pub async fn login(
     let email = credentials.email;
     // The attempt is counted before the password is checked, so that concurrent attempts
     // cannot all pass the limit; a right password then takes it back (forget_email).
-    if let Err(retry_after_secs) =
-        db::login_failures::take_attempt(&state.pool, &email, client_ip).await?
-    {
-        return Err(AccountError::Throttled { retry_after_secs });
-    }
+    let attempt = match db::login_failures::take_attempt(&state.pool, &email, client_ip).await? {
+        Ok(attempt) => attempt,
+        Err(retry_after_secs) => return Err(AccountError::Throttled { retry_after_secs }),
+    };
     let user = db::users::find_by_email(&state.pool, &email).await?;
     let hash = user.as_ref().and_then(|user| user.password_hash.clone());
     // An unknown email is verified against a dummy hash: same time, same answer.
-    let matches = state.passwords.verify(credentials.password, hash).await?;
+    let matches = match state.passwords.verify(credentials.password, hash).await {
+        Ok(matches) => matches,
+        Err(HashError::Busy { retry_after_secs }) => {
+            // Refused before the password was checked: not a failure of this user's.
+            db::login_failures::give_back(&state.pool, attempt).await?;
+            return Err(AccountError::Busy { retry_after_secs });
+        }
+        Err(err) => return Err(err.into()),
+    };
     if !matches {
         return Err(AccountError::InvalidCredentials);
     }

@@ -48,6 +48,10 @@ pub struct HttpConfig {
     /// Open connections at most; further clients wait in the listen queue until one closes
     /// (`MAX_CONNECTIONS`, default 4096, and never more than the process's file limit allows).
     pub max_connections: usize,
+    /// After a shutdown signal, how long the server keeps serving while `/readyz` already answers
+    /// 503, so that a load balancer takes it out of rotation first (`SHUTDOWN_DRAIN_SECS`,
+    /// default 0).
+    pub shutdown_drain: Duration,
 }
 
 #[derive(Clone)]
@@ -264,6 +268,12 @@ impl Config {
                     4096,
                     1..=1_000_000,
                 )?,
+                shutdown_drain: Duration::from_secs(parse_number(
+                    "SHUTDOWN_DRAIN_SECS",
+                    get("SHUTDOWN_DRAIN_SECS"),
+                    0,
+                    0..=300,
+                )?),
             },
             max_registrations_per_hour: parse_number(
                 "MAX_REGISTRATIONS_PER_HOUR",

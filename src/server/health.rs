@@ -31,17 +31,26 @@ pub(crate) async fn healthz() -> Response {
     status_body("ok")
 }
 
-/// 200 when the database answers a query, 503 otherwise. The pool replaces broken connections
-/// on checkout, so this recovers by itself once the database is back.
+/// 200 when the database answers a query, 503 otherwise, and 503 from the moment a shutdown
+/// begins (so that a load balancer stops sending requests during `SHUTDOWN_DRAIN_SECS`). The
+/// pool replaces broken connections on checkout, so this recovers by itself once the database
+/// is back.
 #[utoipa::path(
     get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "The database answers", body = HealthStatus),
-        (status = 503, description = "The database does not answer within 3 s", body = Problem,
+        (status = 503, description = "The database does not answer within 3 s, or the server is shutting down", body = Problem,
             content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
+    if state.draining.load(std::sync::atomic::Ordering::Relaxed) {
+        return Problem::from_status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is shutting down",
+        )
+        .into_response();
+    }
     match tokio::time::timeout(READINESS_TIMEOUT, db::ping(&state.pool)).await {
         Ok(Ok(())) => status_body("ready"),
         Ok(Err(err)) => {

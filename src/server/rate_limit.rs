@@ -33,6 +33,8 @@ pub struct ApiRateLimit {
     clock: QuantaClock,
     per_minute: u32,
     burst: u32,
+    /// The `RateLimit-Policy` value, the same on every answer.
+    policy: HeaderValue,
 }
 
 /// What one request's check found.
@@ -52,12 +54,16 @@ impl ApiRateLimit {
         let quota = Quota::per_minute(NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN))
             .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
         let clock = QuantaClock::default();
+        let window = (u64::from(burst) * 60).div_ceil(u64::from(per_minute));
+        let policy = HeaderValue::from_str(&format!("\"{POLICY}\";q={burst};w={window}"))
+            .unwrap_or_else(|_| HeaderValue::from_static("\"api\""));
         Self {
             limiter: RateLimiter::dashmap_with_clock(quota, clock.clone())
                 .with_middleware::<StateInformationMiddleware>(),
             clock,
             per_minute,
             burst,
+            policy,
         }
     }
 
@@ -83,9 +89,8 @@ impl ApiRateLimit {
     }
 
     /// `RateLimit-Policy`: the bucket's size, and the window it refills in.
-    fn policy(&self) -> String {
-        let window = (u64::from(self.burst) * 60).div_ceil(u64::from(self.per_minute));
-        format!("\"{POLICY}\";q={};w={window}", self.burst)
+    fn policy(&self) -> &HeaderValue {
+        &self.policy
     }
 
     /// Forgets users whose buckets are full again (periodic clean-up: memory stays bounded by the
@@ -133,10 +138,12 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
         }
     };
     let headers = response.headers_mut();
-    for (name, value) in [("ratelimit-policy", limit.policy()), ("ratelimit", current)] {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(HeaderName::from_static(name), value);
-        }
+    headers.insert(
+        HeaderName::from_static("ratelimit-policy"),
+        limit.policy().clone(),
+    );
+    if let Ok(current) = HeaderValue::from_str(&current) {
+        headers.insert(HeaderName::from_static("ratelimit"), current);
     }
     response
 }

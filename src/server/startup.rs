@@ -49,6 +49,7 @@ pub struct Application {
     router: Router,
     pool: PgPool,
     http: HttpConfig,
+    draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Application {
@@ -69,6 +70,7 @@ impl Application {
         tokio::spawn(forget_idle_rate_limits(Arc::clone(&state.rate_limit)));
         Ok(Self {
             listener,
+            draining: Arc::clone(&state.draining),
             router: router(state),
             pool,
             http,
@@ -100,7 +102,19 @@ impl Application {
         http1
             .timer(TokioTimer::new())
             .header_read_timeout(self.http.header_timeout);
-        let mut shutdown = pin!(shutdown);
+        // The signal, then the drain: not ready any more, still serving.
+        let (draining, drain) = (Arc::clone(&self.draining), self.http.shutdown_drain);
+        let mut shutdown = pin!(async move {
+            shutdown.await;
+            draining.store(true, std::sync::atomic::Ordering::Relaxed);
+            if !drain.is_zero() {
+                tracing::info!(
+                    drain_s = drain.as_secs(),
+                    "shutting down: /readyz answers 503, still serving"
+                );
+                tokio::time::sleep(drain).await;
+            }
+        });
         loop {
             let permit = tokio::select! {
                 permit = Arc::clone(&permits).acquire_owned() => match permit {

@@ -28,6 +28,8 @@ pub struct AppState {
     pub renders: Arc<tokio::sync::Semaphore>,
     /// The per-user request rate limit of the API.
     pub rate_limit: Arc<ApiRateLimit>,
+    /// Set when a shutdown begins: readiness answers 503 from then on.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             config: Arc::new(config),
             leptos_options,
             renders: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_RENDERS)),
+            draining: Arc::default(),
         }
     }
 }
