@@ -422,25 +422,8 @@ impl ListQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, Utc};
-
-    fn task(title: &str, description: Option<&str>, completed: bool) -> Task {
-        Task {
-            id: Uuid::now_v7(),
-            title: title.into(),
-            description: description.map(Into::into),
-            completed,
-            project_id: None,
-            labels: Vec::new(),
-            priority: 0,
-            due_date: None,
-            due_time: None,
-            completed_at: None,
-            user_id: Uuid::now_v7(),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        }
-    }
+    use crate::domain::task::sample as task;
+    use chrono::DateTime;
 
     #[test]
     fn cursors_round_trip_and_belong_to_their_user() {

@@ -434,6 +434,26 @@ fn parse_time(time: String) -> Result<NaiveTime, String> {
     parse_due_time(&time).map_err(|err| err.to_string())
 }
 
+/// A task with these fields and defaults for the rest, for the domain's unit tests.
+#[cfg(test)]
+pub(crate) fn sample(title: &str, description: Option<&str>, completed: bool) -> Task {
+    Task {
+        id: Uuid::now_v7(),
+        title: title.into(),
+        description: description.map(Into::into),
+        completed,
+        project_id: None,
+        labels: Vec::new(),
+        priority: 0,
+        due_date: None,
+        due_time: None,
+        completed_at: None,
+        user_id: Uuid::now_v7(),
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -88,26 +88,7 @@ pub struct TaskPage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
-    use uuid::Uuid;
-
-    fn task(title: &str, description: Option<&str>, completed: bool) -> Task {
-        Task {
-            id: Uuid::now_v7(),
-            title: title.into(),
-            description: description.map(Into::into),
-            completed,
-            project_id: None,
-            labels: Vec::new(),
-            priority: 0,
-            due_date: None,
-            due_time: None,
-            completed_at: None,
-            user_id: Uuid::now_v7(),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        }
-    }
+    use crate::domain::task::sample as task;
 
     #[test]
     fn filters_parse_leniently_and_select_by_state() {

@@ -73,12 +73,17 @@ impl ApiError {
         Self::from_internal(Box::new(err))
     }
 
+    /// A 503 asking the client to come back after [`RETRY_UNAVAILABLE_SECS`].
+    pub fn unavailable() -> Self {
+        Self::Unavailable {
+            retry_after_secs: RETRY_UNAVAILABLE_SECS,
+        }
+    }
+
     /// A 503 when the cause is the database being unavailable, else a 500.
     pub fn from_internal(cause: Internal) -> Self {
         if unavailable(&*cause) {
-            Self::Unavailable {
-                retry_after_secs: RETRY_UNAVAILABLE_SECS,
-            }
+            Self::unavailable()
         } else {
             Self::Internal(cause)
         }

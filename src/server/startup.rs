@@ -199,10 +199,7 @@ async fn deadline(State(state): State<AppState>, request: Request, next: Next) -
                 deadline_s = state.config.http.request_timeout.as_secs(),
                 "request passed its deadline"
             );
-            ApiError::Unavailable {
-                retry_after_secs: super::error::RETRY_UNAVAILABLE_SECS,
-            }
-            .into_response()
+            ApiError::unavailable().into_response()
         }
     }
 }

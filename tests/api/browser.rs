@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use taskdeck::error::AppError;
 
-use crate::helpers::{assert_problem, row_count, token, ApiClient, TestApp, PASSWORD};
+use crate::helpers::{assert_problem, row_count, token, urlencode, ApiClient, TestApp, PASSWORD};
 
 /// A browser's form post to a server function, from a page of `origin`.
 async fn form_post(
@@ -55,18 +55,6 @@ async fn post_from(
         request = request.header(COOKIE, cookie);
     }
     request.send().await.unwrap()
-}
-
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The `taskdeck_session=…` pair from a response's Set-Cookie, with the whole header line.

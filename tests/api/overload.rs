@@ -6,7 +6,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::helpers::{assert_problem, join_all, ApiClient, TestApp};
+use crate::helpers::{assert_problem, join_all, urlencode, ApiClient, TestApp};
 
 /// `count` tasks of `user` with 10,000-character descriptions (different per task), inserted in
 /// one statement (a bulk load, so past the database's statement deadline).
@@ -103,19 +103,6 @@ async fn a_long_search_uses_the_trigram_index_and_finds_what_it_should(pool: PgP
     assert_eq!(found.as_array().map(Vec::len), Some(1));
     let (_, found) = ada.get_json("/api/tasks?q=long%25_").await;
     assert_eq!(found.as_array().map(Vec::len), Some(0));
-}
-
-/// Percent-encodes every byte but ASCII letters and digits.
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// A statement past the database's deadline is cancelled and its request answered 503 (a

@@ -41,22 +41,23 @@ pub const MAX_AGE_SECS: u64 = 600;
 /// Distinguishes these signatures from anything else made with the same secret.
 const CONTEXT: &[u8] = b"taskdeck form error v1\n";
 
-fn mac(secret: &[u8], issued: u64, path: &str, err: &str) -> Hmac<Sha256> {
-    // HMAC accepts keys of any length.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+/// The MAC of one error; `None` only if the key were refused, which HMAC never does (any length
+/// is a key): an error is then left unsigned, and so never shown.
+fn mac(secret: &[u8], issued: u64, path: &str, err: &str) -> Option<Hmac<Sha256>> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).ok()?;
     mac.update(CONTEXT);
     mac.update(issued.to_string().as_bytes());
     mac.update(b"\n");
     mac.update(path.as_bytes());
     mac.update(b"\n");
     mac.update(err.as_bytes());
-    mac
+    Some(mac)
 }
 
 /// The signature of an error for the server function at `path`, issued at `issued`.
-pub fn sign(secret: &[u8], issued: u64, path: &str, err: &str) -> String {
-    URL_SAFE_NO_PAD.encode(mac(secret, issued, path, err).finalize().into_bytes())
+pub fn sign(secret: &[u8], issued: u64, path: &str, err: &str) -> Option<String> {
+    let mac = mac(secret, issued, path, err)?;
+    Some(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
 }
 
 /// Whether `signature` is ours for this error, and it is not older than [`MAX_AGE_SECS`] (nor
@@ -71,9 +72,9 @@ pub fn verify(
 ) -> bool {
     let fresh = issued <= now.saturating_add(60) && now.saturating_sub(issued) <= MAX_AGE_SECS;
     fresh
-        && URL_SAFE_NO_PAD
-            .decode(signature)
-            .is_ok_and(|bytes| mac(secret, issued, path, err).verify_slice(&bytes).is_ok())
+        && URL_SAFE_NO_PAD.decode(signature).is_ok_and(|bytes| {
+            mac(secret, issued, path, err).is_some_and(|mac| mac.verify_slice(&bytes).is_ok())
+        })
 }
 
 fn now() -> u64 {
@@ -82,26 +83,71 @@ fn now() -> u64 {
         .map_or(0, |elapsed| elapsed.as_secs())
 }
 
-/// The query's value of `name`, decoded.
-fn param(query: &str, name: &str) -> Option<String> {
-    url::form_urlencoded::parse(query.as_bytes())
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
+/// The four parameters of a form's error in a query, decoded, read in one pass.
+#[derive(Default)]
+struct ErrorParams {
+    path: Option<String>,
+    err: Option<String>,
+    issued: Option<String>,
+    signature: Option<String>,
+    /// One of them given twice: which one the page would show is not ours to guess, so such a
+    /// query is never signed.
+    repeated: bool,
+}
+
+impl ErrorParams {
+    fn of(query: &str) -> Self {
+        let mut params = Self::default();
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match key.as_ref() {
+                PATH => &mut params.path,
+                ERR => &mut params.err,
+                ISSUED => &mut params.issued,
+                SIGNATURE => &mut params.signature,
+                _ => continue,
+            };
+            params.repeated |= slot.is_some();
+            *slot = Some(value.into_owned());
+        }
+        params
+    }
+
+    /// Whether the query carries an error for the page to show.
+    fn carries_error(&self) -> bool {
+        self.path.is_some() || self.err.is_some()
+    }
+
+    /// Whether that error is signed by this server, and fresh.
+    fn signed(&self, secret: &[u8]) -> bool {
+        if self.repeated {
+            return false;
+        }
+        let (Some(path), Some(err), Some(issued), Some(signature)) = (
+            &self.path,
+            &self.err,
+            self.issued
+                .as_deref()
+                .and_then(|issued| issued.parse::<u64>().ok()),
+            &self.signature,
+        ) else {
+            return false;
+        };
+        verify(secret, now(), issued, path, err, signature)
+    }
 }
 
 /// Signs the errors of server functions' redirects; sends page requests that carry an error
 /// without a valid signature to the same page without it.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let secret = state.config.jwt.secret.expose_secret().as_bytes().to_vec();
+    let secret = state.config.jwt.secret.expose_secret().as_bytes();
     if request.uri().path().starts_with(SERVER_FN_PATHS) {
         let mut response = next.run(request).await;
-        sign_redirect(&mut response, &secret);
+        sign_redirect(&mut response, secret);
         return response;
     }
     let query = request.uri().query().unwrap_or_default();
-    let carries_error =
-        url::form_urlencoded::parse(query.as_bytes()).any(|(key, _)| key == PATH || key == ERR);
-    if carries_error && !signed(query, &secret) {
+    let params = ErrorParams::of(query);
+    if params.carries_error() && !params.signed(secret) {
         let kept: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
             .filter(|(key, _)| ![PATH, ERR, ISSUED, SIGNATURE].contains(&key.as_ref()))
             .map(|(key, value)| (key.into_owned(), value.into_owned()))
@@ -120,18 +166,6 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     next.run(request).await
 }
 
-fn signed(query: &str, secret: &[u8]) -> bool {
-    let (Some(path), Some(err), Some(issued), Some(signature)) = (
-        param(query, PATH),
-        param(query, ERR),
-        param(query, ISSUED).and_then(|issued| issued.parse::<u64>().ok()),
-        param(query, SIGNATURE),
-    ) else {
-        return false;
-    };
-    verify(secret, now(), issued, &path, &err, &signature)
-}
-
 /// Adds the issue time and the signature to a redirect whose `Location` carries an error.
 fn sign_redirect(response: &mut Response, secret: &[u8]) {
     if !response.status().is_redirection() {
@@ -147,14 +181,22 @@ fn sign_redirect(response: &mut Response, secret: &[u8]) {
     let Ok(mut url) = url::Url::parse(location) else {
         return;
     };
-    let query = url.query().unwrap_or_default().to_owned();
-    let (Some(path), Some(err)) = (param(&query, PATH), param(&query, ERR)) else {
+    let ErrorParams {
+        path: Some(path),
+        err: Some(err),
+        ..
+    } = ErrorParams::of(url.query().unwrap_or_default())
+    else {
         return;
     };
     let issued = now();
+    // Unsigned (never in practice, see `mac`), the error is dropped on its way back.
+    let Some(signature) = sign(secret, issued, &path, &err) else {
+        return;
+    };
     url.query_pairs_mut()
         .append_pair(ISSUED, &issued.to_string())
-        .append_pair(SIGNATURE, &sign(secret, issued, &path, &err));
+        .append_pair(SIGNATURE, &signature);
     match HeaderValue::from_str(url.as_str()) {
         Ok(value) => {
             response.headers_mut().insert(header::LOCATION, value);
@@ -172,79 +214,47 @@ mod tests {
 
     #[test]
     fn a_signature_holds_for_its_error_path_and_time_only() {
-        let signature = sign(SECRET, 1_000, "/rpc/login", "eyJlcnIiOjF9");
-        assert!(verify(
-            SECRET,
-            1_000,
-            1_000,
-            "/rpc/login",
-            "eyJlcnIiOjF9",
-            &signature
-        ));
-        assert!(verify(
-            SECRET,
-            1_600,
-            1_000,
-            "/rpc/login",
-            "eyJlcnIiOjF9",
-            &signature
-        ));
+        const ERR: &str = "eyJlcnIiOjF9";
+        const OTHER_ERR: &str = "eyJlcnIiOjJ9";
+        const ANOTHER_KEY: &[u8] = b"another secret";
+        let signature = sign(SECRET, 1_000, "/rpc/login", ERR).expect("signed");
+        let sig = signature.as_str();
+        assert!(verify(SECRET, 1_000, 1_000, "/rpc/login", ERR, sig));
+        assert!(verify(SECRET, 1_600, 1_000, "/rpc/login", ERR, sig));
         // Too old; from the future; another error, path, time or key; garbage.
-        assert!(!verify(
-            SECRET,
-            1_601,
-            1_000,
-            "/rpc/login",
-            "eyJlcnIiOjF9",
-            &signature
-        ));
-        assert!(!verify(
-            SECRET,
-            900,
-            1_000,
-            "/rpc/login",
-            "eyJlcnIiOjF9",
-            &signature
-        ));
-        assert!(!verify(
-            SECRET,
-            1_000,
-            1_000,
-            "/rpc/login",
-            "eyJlcnIiOjJ9",
-            &signature
-        ));
-        assert!(!verify(
-            SECRET,
-            1_000,
-            1_000,
-            "/rpc/register",
-            "eyJlcnIiOjF9",
-            &signature
-        ));
-        assert!(!verify(
-            SECRET,
-            1_000,
-            999,
-            "/rpc/login",
-            "eyJlcnIiOjF9",
-            &signature
-        ));
-        assert!(!verify(
-            b"another secret",
-            1_000,
-            1_000,
-            "/rpc/login",
-            "eyJlcnIiOjF9",
-            &signature
-        ));
-        assert!(!verify(
-            SECRET,
-            1_000,
-            1_000,
-            "/rpc/login",
-            "eyJlcnIiOjF9",
-            "not base64!"
-        ));
+        let refused = [
+            (SECRET, 1_601, 1_000, "/rpc/login", ERR, sig),
+            (SECRET, 900, 1_000, "/rpc/login", ERR, sig),
+            (SECRET, 1_000, 1_000, "/rpc/login", OTHER_ERR, sig),
+            (SECRET, 1_000, 1_000, "/rpc/register", ERR, sig),
+            (SECRET, 1_000, 999, "/rpc/login", ERR, sig),
+            (ANOTHER_KEY, 1_000, 1_000, "/rpc/login", ERR, sig),
+            (SECRET, 1_000, 1_000, "/rpc/login", ERR, "not base64!"),
+        ];
+        for (key, now, issued, path, err, sig) in refused {
+            assert!(
+                !verify(key, now, issued, path, err, sig),
+                "{now} {issued} {path} {err} {sig}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_error_parameters_are_read_in_one_pass() {
+        let params = ErrorParams::of("next=%2Ftasks&__path=%2Frpc%2Flogin&__err=abc%3D&__errts=7");
+        assert_eq!(params.path.as_deref(), Some("/rpc/login"));
+        assert_eq!(params.err.as_deref(), Some("abc="));
+        assert_eq!(params.issued.as_deref(), Some("7"));
+        assert!(params.signature.is_none());
+        assert!(params.carries_error());
+        assert!(!params.signed(SECRET));
+        assert!(!ErrorParams::of("next=%2Ftasks").carries_error());
+        // A second error after a signed one is never taken for signed.
+        let issued = now();
+        let signature = sign(SECRET, issued, "/rpc/login", "abc=").expect("signed");
+        let signed =
+            format!("__path=%2Frpc%2Flogin&__err=abc%3D&__errts={issued}&__errsig={signature}");
+        assert!(ErrorParams::of(&signed).signed(SECRET));
+        assert!(!ErrorParams::of(&format!("{signed}&__err=forged")).signed(SECRET));
     }
 }

@@ -95,3 +95,16 @@ pub async fn join_all<F: std::future::Future>(
     .await;
     outputs.into_iter().flatten().collect()
 }
+
+/// Percent-encodes everything but RFC 3986's unreserved characters, for a query value.
+pub fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
