@@ -166,7 +166,10 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     next.run(request).await
 }
 
-/// Adds the issue time and the signature to a redirect whose `Location` carries an error.
+/// Adds the issue time and the signature to a redirect whose `Location` carries an error. The
+/// page that failed may itself carry an earlier error (a form sent again after one): server_fn
+/// appends the new `__path` and `__err` after the old ones, so the last of each is the new one,
+/// and the old four parameters are dropped, leaving one of each.
 fn sign_redirect(response: &mut Response, secret: &[u8]) {
     if !response.status().is_redirection() {
         return;
@@ -194,7 +197,16 @@ fn sign_redirect(response: &mut Response, secret: &[u8]) {
     let Some(signature) = sign(secret, issued, &path, &err) else {
         return;
     };
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(key, _)| ![PATH, ERR, ISSUED, SIGNATURE].contains(&key.as_ref()))
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
     url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(PATH, &path)
+        .append_pair(ERR, &err)
         .append_pair(ISSUED, &issued.to_string())
         .append_pair(SIGNATURE, &signature);
     match HeaderValue::from_str(url.as_str()) {
@@ -256,5 +268,27 @@ mod tests {
             format!("__path=%2Frpc%2Flogin&__err=abc%3D&__errts={issued}&__errsig={signature}");
         assert!(ErrorParams::of(&signed).signed(SECRET));
         assert!(!ErrorParams::of(&format!("{signed}&__err=forged")).signed(SECRET));
+    }
+
+    #[test]
+    fn a_second_failure_on_a_page_showing_the_first_is_signed_alone() {
+        let issued = now();
+        let first = sign(SECRET, issued, "/rpc/tasks/create", "b2xk").expect("signed");
+        // server_fn's redirect: the page's URL (with the first, signed error), then the new one.
+        let location = format!(
+            "http://127.0.0.1:3000/tasks?filter=active&__path=%2Frpc%2Ftasks%2Fcreate&__err=b2xk\
+             &__errts={issued}&__errsig={first}&__path=%2Frpc%2Ftasks%2Fupdate&__err=bmV3"
+        );
+        let mut response = Redirect::to(&location).into_response();
+        sign_redirect(&mut response, SECRET);
+        let signed =
+            url::Url::parse(response.headers()[header::LOCATION].to_str().unwrap()).expect("a URL");
+        let query = signed.query().unwrap_or_default();
+        let params = ErrorParams::of(query);
+        assert!(!params.repeated, "{query}");
+        assert_eq!(params.path.as_deref(), Some("/rpc/tasks/update"));
+        assert_eq!(params.err.as_deref(), Some("bmV3"));
+        assert!(params.signed(SECRET), "{query}");
+        assert!(query.starts_with("filter=active&"), "{query}");
     }
 }
