@@ -104,8 +104,10 @@ WHERE s.step IS NOT NULL;
 UPDATE users u SET task_count = c.count
 FROM (SELECT user_id, count(*) AS count FROM tasks GROUP BY user_id) c
 WHERE u.id = c.user_id;
-UPDATE tasks t SET label_count = n.count
-FROM (SELECT user_id, task_id, count(*) AS count FROM task_labels GROUP BY user_id, task_id) n
+UPDATE tasks t SET label_names = n.names
+FROM (SELECT tl.user_id, tl.task_id, array_agg(l.name ORDER BY lower(l.name), l.name) AS names
+      FROM task_labels tl JOIN labels l ON l.user_id = tl.user_id AND l.id = tl.label_id
+      GROUP BY tl.user_id, tl.task_id) n
 WHERE t.user_id = n.user_id AND t.id = n.task_id;
 
 -- 2,000 users the load generator signs in as, each with one of their tasks (get, toggle), the

@@ -1,7 +1,8 @@
-//! Labels: a user's names for tagging tasks. Tasks carry them by id (`task_labels`), the wire by
-//! name, so a rename is one row here (and the `updated_at` of the tasks that carry it).
+//! Labels: a user's names for tagging tasks. Tasks are linked to them by id (`task_labels`: the
+//! label filters, and what a rename or delete walks) and carry their names (`tasks.label_names`,
+//! what every read of a task returns), so a rename rewrites the names on the tasks that carry it.
 
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
 use super::WriteError;
@@ -52,7 +53,7 @@ pub(super) async fn lock_user_for_creation(
 
 /// Creates a label, within the user's limit.
 pub async fn create(
-    pool: &sqlx::PgPool,
+    pool: &PgPool,
     user_id: Uuid,
     name: &LabelName,
     limits: &Limits,
@@ -96,14 +97,22 @@ async fn count(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<i64, sqlx::Erro
 }
 
 /// Renames a label; every task carrying it shows the new name, and its `updated_at` moves, in
-/// the same statement.
+/// the same transaction.
+///
+/// The label is locked first, in a statement of its own, so that the tasks' update (a later
+/// statement, hence a later snapshot) sees every task given the label until then: a write that
+/// gives a task labels locks them first (`ensure`), and waits for this transaction to end.
 pub async fn rename(
-    db: impl PgExecutor<'_>,
+    pool: &PgPool,
     user_id: Uuid,
     id: Uuid,
     name: &LabelName,
 ) -> Result<Option<Label>, WriteError> {
-    Ok(sqlx::query_as!(
+    let mut tx = pool.begin().await?;
+    let Some(old) = lock(&mut tx, user_id, id).await? else {
+        return Ok(None);
+    };
+    let renamed = sqlx::query_as!(
         Label,
         r#"WITH renamed AS (
                UPDATE labels SET name = $3, updated_at = now()
@@ -116,7 +125,9 @@ pub async fn rename(
                  AND id IN (SELECT task_id FROM task_labels WHERE user_id = $1 AND label_id = $2)
                ORDER BY id FOR UPDATE
            ), touched AS (
-               UPDATE tasks SET updated_at = now()
+               UPDATE tasks SET updated_at = now(),
+                   label_names = ARRAY(SELECT n FROM unnest(array_replace(label_names, $4, $3)) n
+                                       ORDER BY lower(n), n)
                WHERE user_id = $1 AND EXISTS (SELECT 1 FROM renamed)
                  AND id IN (SELECT id FROM locked)
            )
@@ -125,16 +136,23 @@ pub async fn rename(
            FROM renamed"#,
         user_id,
         id,
-        name.as_ref()
+        name.as_ref(),
+        old,
     )
-    .fetch_optional(db)
-    .await?)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(renamed)
 }
 
 /// Deletes a label: it leaves every task carrying it (their `updated_at` moves), in one
-/// statement. Whether it existed.
-pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
-    let deleted = sqlx::query_scalar!(
+/// transaction, the label locked first as in [`rename`]. Whether it existed.
+pub async fn delete(pool: &PgPool, user_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let Some(name) = lock(&mut tx, user_id, id).await? else {
+        return Ok(false);
+    };
+    sqlx::query!(
         r#"WITH locked AS (
                -- In id order, as moves lock tasks, so that the two cannot deadlock.
                SELECT id FROM tasks
@@ -142,16 +160,34 @@ pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<
                  AND id IN (SELECT task_id FROM task_labels WHERE user_id = $1 AND label_id = $2)
                ORDER BY id FOR UPDATE
            ), touched AS (
-               UPDATE tasks SET updated_at = now(), label_count = label_count - 1
+               UPDATE tasks SET updated_at = now(), label_names = array_remove(label_names, $3)
                WHERE user_id = $1 AND id IN (SELECT id FROM locked)
            )
-           DELETE FROM labels WHERE user_id = $1 AND id = $2 RETURNING 1 AS "one!""#,
+           DELETE FROM labels WHERE user_id = $1 AND id = $2"#,
+        user_id,
+        id,
+        name,
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Locks a label against renames, deletes and new tasks carrying it until the transaction ends;
+/// its name, or `None` when the user has no such label.
+async fn lock(
+    tx: &mut PgConnection,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT name FROM labels WHERE user_id = $1 AND id = $2 FOR UPDATE",
         user_id,
         id
     )
-    .fetch_optional(db)
-    .await?;
-    Ok(deleted.is_some())
+    .fetch_optional(tx)
+    .await
 }
 
 /// The ids of the user's labels with these names (case-insensitively, as the database's unique
@@ -202,6 +238,21 @@ pub(super) async fn ensure(
         if !ids.contains(&id) {
             ids.push(id);
         }
+    }
+    // Until the transaction ends, none of them is renamed or deleted: the task's `label_names`,
+    // written by the caller's next statement, are their names at commit. In id order, so that
+    // two writes sharing labels cannot deadlock; before the task's own lock (see `rename`).
+    let locked = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM (
+               SELECT 1 FROM labels WHERE user_id = $1 AND id = ANY($2) ORDER BY id FOR SHARE
+           ) l"#,
+        user_id,
+        &ids
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if locked != ids.len() as i64 {
+        return Err(WriteError::Changed("a label was deleted meanwhile"));
     }
     Ok(ids)
 }

@@ -420,3 +420,71 @@ async fn a_populated_database_keeps_every_task_and_gets_the_new_fields_backfille
     .unwrap();
     assert_eq!(top, created);
 }
+
+/// The migration that puts each task's label names on the task (`20261202000008_label_names.sql`).
+const LABEL_NAMES: i64 = 20_261_202_000_008;
+
+/// Tasks labelled before the label names moved onto them show the same names, in the API's order
+/// (case-insensitive), from the task itself; unlabelled tasks have none; nothing else changes.
+#[sqlx::test(migrations = false)]
+async fn labelled_tasks_get_their_label_names_backfilled(pool: PgPool) {
+    assert!(MIGRATOR.version_exists(LABEL_NAMES));
+    let before = Migrator {
+        migrations: Cow::Owned(
+            MIGRATOR
+                .iter()
+                .filter(|migration| migration.version < LABEL_NAMES)
+                .cloned()
+                .collect::<Vec<_>>(),
+        ),
+        ..Migrator::DEFAULT
+    };
+    before.run(&pool).await.unwrap();
+    let (user, labelled, plain): (Uuid, Uuid, Uuid) = sqlx::query_as(
+        "WITH u AS (INSERT INTO users (email) VALUES ('ada@example.com') RETURNING id),
+              l AS (INSERT INTO labels (user_id, id, name)
+                    SELECT u.id, uuid_generate_v7(now()), n
+                    FROM u, unnest(ARRAY['banana', 'Apple', 'cherry']) n RETURNING user_id, id),
+              a AS (INSERT INTO tasks (user_id, title, label_count)
+                    SELECT id, 'labelled', 3 FROM u RETURNING user_id, id, created_at),
+              b AS (INSERT INTO tasks (user_id, title) SELECT id, 'plain' FROM u RETURNING id),
+              linked AS (INSERT INTO task_labels (user_id, task_id, label_id, task_created_at)
+                         SELECT a.user_id, a.id, l.id, a.created_at FROM a, l)
+         SELECT (SELECT id FROM u), (SELECT id FROM a), (SELECT id FROM b)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let updated_before: Vec<DateTime<Utc>> =
+        sqlx::query_scalar("SELECT updated_at FROM tasks ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+
+    MIGRATOR.run(&pool).await.unwrap();
+
+    let task = taskdeck::db::tasks::get(&pool, user, labelled)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(task.labels, ["Apple", "banana", "cherry"]);
+    let task = taskdeck::db::tasks::get(&pool, user, plain)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(task.labels.is_empty());
+    let updated_after: Vec<DateTime<Utc>> =
+        sqlx::query_scalar("SELECT updated_at FROM tasks ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(updated_after, updated_before);
+    // The count column it replaces is gone; the bound on the names holds instead.
+    let too_many = sqlx::query(
+        "UPDATE tasks SET label_names = array_fill('x'::text, ARRAY[21]) WHERE id = $1",
+    )
+    .bind(plain)
+    .execute(&pool)
+    .await;
+    assert!(too_many.is_err());
+}

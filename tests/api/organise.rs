@@ -1116,6 +1116,80 @@ async fn deleting_a_label_takes_it_off_its_tasks_and_moves_their_updated_at(pool
     assert_ne!(labels[1]["id"], b["id"]);
 }
 
+/// Every task's label names, as stored on the task and as its links to labels name them.
+async fn stored_and_linked_names(pool: &PgPool) -> Vec<(Vec<String>, Vec<String>)> {
+    sqlx::query_as(
+        "SELECT t.label_names,
+                ARRAY(SELECT l.name FROM task_labels tl
+                      JOIN labels l ON l.user_id = tl.user_id AND l.id = tl.label_id
+                      WHERE tl.user_id = t.user_id AND tl.task_id = t.id
+                      ORDER BY lower(l.name), l.name)
+         FROM tasks t ORDER BY t.id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// Tasks carry their labels' names: labelling tasks while their label is renamed, or deleted,
+/// never leaves a task showing a name its labels do not have, and nothing deadlocks.
+#[sqlx::test]
+async fn labelling_tasks_while_the_label_is_renamed_or_deleted_keeps_their_names_true(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    let client = &ada;
+    let mut tasks = Vec::new();
+    for n in 0..12 {
+        tasks.push(ada.create(json!({"title": format!("t{n}")})).await);
+    }
+    for round in 0..3 {
+        let label = create_label(&ada, &format!("old{round}")).await;
+        let path = format!("/api/labels/{}", id(&label));
+        let mut writes: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = u16> + '_>>> =
+            Vec::new();
+        for (n, task) in tasks.iter().enumerate() {
+            let body = json!({"labels": [format!("old{round}"), "other"]});
+            let task_path = task_path(task);
+            writes.push(Box::pin(async move {
+                client
+                    .send(Method::PATCH, &task_path, Some(body))
+                    .await
+                    .status()
+                    .as_u16()
+            }));
+            if n == 5 {
+                let path = path.clone();
+                writes.push(Box::pin(async move {
+                    let (method, body) = if round == 1 {
+                        (Method::DELETE, None)
+                    } else {
+                        (Method::PATCH, Some(json!({"name": format!("new{round}")})))
+                    };
+                    client.send(method, &path, body).await.status().as_u16()
+                }));
+            }
+        }
+        for status in futures_join_all(writes).await {
+            // 409: a label deleted while a write was giving it to a task (it may try again).
+            assert!([200, 204, 409].contains(&status), "round {round}: {status}");
+        }
+        for (stored, linked) in stored_and_linked_names(&pool).await {
+            assert_eq!(stored, linked, "round {round}");
+        }
+        for task in &tasks {
+            let shown = get(&ada, &task_path(task)).await["labels"].clone();
+            let listed = list(&ada, "limit=100")
+                .await
+                .into_iter()
+                .find(|t| t["id"] == task["id"])
+                .unwrap();
+            assert_eq!(listed["labels"], shown, "round {round}");
+        }
+    }
+}
+
 #[sqlx::test]
 async fn deleting_a_project_deletes_its_tasks_and_only_those(pool: PgPool) {
     let app = TestApp::spawn(pool).await;

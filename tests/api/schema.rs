@@ -231,8 +231,9 @@ async fn seed_heavy_user(pool: &PgPool) -> (Uuid, Uuid, String) {
                 t.created_at
          FROM tasks t JOIN users u ON u.id = t.user_id
          WHERE u.email = 'heavy@example.com' AND abs(hashtext(t.title)) % 3 = 0;
-         UPDATE tasks SET label_count = 1
-         WHERE (user_id, id) IN (SELECT user_id, task_id FROM task_labels);
+         UPDATE tasks t SET label_names = ARRAY[l.name]
+         FROM task_labels tl JOIN labels l ON l.user_id = tl.user_id AND l.id = tl.label_id
+         WHERE tl.user_id = t.user_id AND tl.task_id = t.id;
          ANALYZE;",
     )
     .execute(pool)

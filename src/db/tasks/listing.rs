@@ -131,11 +131,7 @@ pub fn statement<'a>(
     let mut sql = QueryBuilder::<Postgres>::new(prefix);
     sql.push(
         "SELECT t.id, t.title, t.description, t.completed, t.project_id, \
-         CASE WHEN t.label_count = 0 THEN '{}'::text[] ELSE \
-         ARRAY(SELECT l.name FROM task_labels tl \
-               JOIN labels l ON l.user_id = tl.user_id AND l.id = tl.label_id \
-               WHERE tl.user_id = t.user_id AND tl.task_id = t.id \
-               ORDER BY lower(l.name), l.name) END AS labels, \
+         t.label_names AS labels, \
          t.priority, t.due_date, t.due_time, t.completed_at, t.user_id, t.created_at, \
          t.updated_at, t.position ",
     );

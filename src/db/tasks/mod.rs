@@ -77,10 +77,13 @@ async fn insert(
                RETURNING id
            ), created AS (
                INSERT INTO tasks (id, user_id, title, description, completed, completed_at,
-                                  project_id, priority, due_date, due_time, label_count,
+                                  project_id, priority, due_date, due_time, label_names,
                                   position)
                SELECT $1, $2, $3, $4, $5, CASE WHEN $5 THEN now() END, $6, $7, $8, $9,
-                      cardinality($11::uuid[]), order_key_top()
+                      CASE WHEN cardinality($11::uuid[]) = 0 THEN '{}'::text[] ELSE
+                      ARRAY(SELECT name FROM labels WHERE user_id = $2 AND id = ANY($11)
+                            ORDER BY lower(name), name) END,
+                      order_key_top()
                FROM counted
                RETURNING *
            ), linked AS (
@@ -89,10 +92,8 @@ async fn insert(
                ON CONFLICT DO NOTHING
            )
            SELECT id, title, description, completed, project_id,
-                  CASE WHEN cardinality($11::uuid[]) = 0 THEN '{}'::text[] ELSE
-                  ARRAY(SELECT name FROM labels WHERE user_id = $2 AND id = ANY($11)
-                        ORDER BY lower(name), name) END AS "labels!",
-                  priority, due_date, due_time, completed_at, user_id, created_at, updated_at
+                  label_names AS "labels!", priority, due_date, due_time, completed_at, user_id,
+                  created_at, updated_at
            FROM created"#,
         Uuid::now_v7(),
         user_id,
@@ -119,11 +120,7 @@ pub async fn get(
     sqlx::query_as!(
         Task,
         r#"SELECT id, title, description, completed, project_id,
-                  CASE WHEN t.label_count = 0 THEN '{}'::text[] ELSE
-                  ARRAY(SELECT l.name FROM task_labels tl
-                        JOIN labels l ON l.user_id = tl.user_id AND l.id = tl.label_id
-                        WHERE tl.user_id = t.user_id AND tl.task_id = t.id
-                        ORDER BY lower(l.name), l.name) END AS "labels!",
+                  t.label_names AS "labels!",
                   priority, due_date, due_time, completed_at, user_id, created_at, updated_at
            FROM tasks t WHERE id = $1 AND user_id = $2"#,
         id,
@@ -170,8 +167,10 @@ pub async fn update(
         Some(new_labels) if !new_labels.is_empty() => {
             let mut tx = pool.begin().await?;
             // A missing task is a 404 before any label is created (or refused at the limit).
+            // Not locked here: labels are locked before tasks by every transaction that takes
+            // both (labels::ensure, rename, delete), so the update takes the task's lock last.
             let exists = sqlx::query_scalar!(
-                r#"SELECT 1 AS "one!" FROM tasks WHERE user_id = $1 AND id = $2 FOR UPDATE"#,
+                r#"SELECT 1 AS "one!" FROM tasks WHERE user_id = $1 AND id = $2"#,
                 user_id,
                 id
             )
@@ -225,20 +224,16 @@ async fn update_fields(
                due_date = CASE WHEN $10 THEN $11 ELSE due_date END,
                due_time = CASE WHEN $10 AND $11::date IS NULL THEN NULL
                                WHEN $12 THEN $13 ELSE due_time END,
-               label_count = CASE WHEN $14 THEN cardinality($15::uuid[]) ELSE label_count END,
+               -- The names as the API shows them; the labels are locked (labels::ensure), so
+               -- none is renamed or deleted before this transaction ends.
+               label_names = CASE WHEN $14 THEN
+                                 ARRAY(SELECT name FROM labels WHERE user_id = $2 AND id = ANY($15)
+                                       ORDER BY lower(name), name)
+                             ELSE label_names END,
                updated_at = now()
            WHERE id = $1 AND user_id = $2
            RETURNING id, title, description, completed, project_id,
-                     CASE WHEN t.label_count = 0 THEN '{}'::text[]
-                     WHEN $14 THEN
-                         ARRAY(SELECT name FROM labels WHERE user_id = $2 AND id = ANY($15)
-                               ORDER BY lower(name), name)
-                     ELSE
-                         ARRAY(SELECT l.name FROM task_labels tl
-                               JOIN labels l ON l.user_id = tl.user_id AND l.id = tl.label_id
-                               WHERE tl.user_id = t.user_id AND tl.task_id = t.id
-                               ORDER BY lower(l.name), l.name)
-                     END AS "labels!",
+                     t.label_names AS "labels!",
                      priority, due_date, due_time, completed_at, user_id, created_at, updated_at"#,
         id,
         user_id,
@@ -272,11 +267,7 @@ pub async fn toggle(
                completed_at = CASE WHEN completed THEN NULL ELSE now() END, updated_at = now()
            WHERE id = $1 AND user_id = $2
            RETURNING id, title, description, completed, project_id,
-                     CASE WHEN t.label_count = 0 THEN '{}'::text[] ELSE
-                     ARRAY(SELECT l.name FROM task_labels tl
-                           JOIN labels l ON l.user_id = tl.user_id AND l.id = tl.label_id
-                           WHERE tl.user_id = t.user_id AND tl.task_id = t.id
-                           ORDER BY lower(l.name), l.name) END AS "labels!",
+                     t.label_names AS "labels!",
                      priority, due_date, due_time, completed_at, user_id, created_at, updated_at"#,
         id,
         user_id,

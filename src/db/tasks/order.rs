@@ -80,11 +80,7 @@ async fn move_once(
                updated_at = now()
            WHERE id = $1 AND user_id = $2
            RETURNING id, title, description, completed, project_id,
-                     CASE WHEN t.label_count = 0 THEN '{}'::text[] ELSE
-                     ARRAY(SELECT l.name FROM task_labels tl
-                           JOIN labels l ON l.user_id = tl.user_id AND l.id = tl.label_id
-                           WHERE tl.user_id = t.user_id AND tl.task_id = t.id
-                           ORDER BY lower(l.name), l.name) END AS "labels!",
+                     t.label_names AS "labels!",
                      priority, due_date, due_time, completed_at, user_id, created_at, updated_at"#,
         id,
         user_id,
