@@ -447,6 +447,33 @@ async fn toggles_write_no_index_entry(pool: PgPool) {
     assert_eq!((counts.active, counts.completed), (0, 10));
 }
 
+/// A new task's manual-order key: ten digits from the clock (newer is smaller, so it sorts on
+/// top), as `order_key_digits` writes them, then five random ones, the last never '0'; the
+/// database's CHECK accepts it. Across the whole range of timestamps the keys are in order.
+#[sqlx::test]
+async fn top_keys_are_the_clock_in_base_62_newest_first(pool: PgPool) {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT order_key_top(t),
+                order_key_digits(839299365868340223 - (extract(epoch FROM t) * 1000000)::bigint, 10)
+         FROM (SELECT timestamptz '1970-01-01' + n * interval '1 day 3 hours 1.000007 seconds'
+               FROM generate_series(0, 100000, 7) n) s(t)
+         ORDER BY t",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(rows.len() > 10_000);
+    for (key, digits) in &rows {
+        assert_eq!(key.len(), 15, "{key}");
+        assert_eq!(&key[..10], digits, "{key}");
+        assert!(key.chars().all(|c| c.is_ascii_alphanumeric()), "{key}");
+        assert!(!key.ends_with('0'), "{key}");
+    }
+    assert!(rows
+        .windows(2)
+        .all(|pair| pair[0].0[..10] > pair[1].0[..10]));
+}
+
 /// Hundreds of moves into the same gap: once a key would pass `MAX_KEY_CHARS`, the project's keys
 /// are spaced out again, so keys stay short and the order stays exactly what the moves made.
 #[sqlx::test]
