@@ -11,6 +11,7 @@ pub mod order;
 pub mod organise;
 mod password;
 mod problem;
+pub mod quick_add;
 mod task;
 mod task_list;
 pub mod timestamp;
