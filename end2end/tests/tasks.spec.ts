@@ -23,6 +23,42 @@ async function apiCreate(request: APIRequestContext, user: User, data: object) {
   return response.json();
 }
 
+async function apiProject(request: APIRequestContext, user: User, name: string) {
+  const response = await request.post("/api/projects", {
+    headers: { authorization: `Bearer ${user.token}` },
+    data: { name },
+  });
+  expect(response.status()).toBe(201);
+  return response.json();
+}
+
+/** Tomorrow in UTC (a user registered without a time zone), as the list shows a due date. */
+function tomorrowShown(): string {
+  const day = new Date(Date.now() + 86_400_000);
+  const weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  return `${weekdays[day.getUTCDay()]} ${day.getUTCDate()} ${months[day.getUTCMonth()]} ${day.getUTCFullYear()}`;
+}
+
+/** Quick add: the fields written into the title land on the task, in the list and in the API. */
+async function quickAdd(page: Page, request: APIRequestContext, js: boolean) {
+  const user = await newUser(request);
+  const home = await apiProject(request, user, "Home");
+  await signIn(page, user, js);
+  await addTask(page, "Pay rent #Home @bills !3 tomorrow 9am");
+  await expect(titles(page)).toHaveText(["Pay rent"]);
+  const meta = `High priority · Due ${tomorrowShown()}, 09:00 · @bills`;
+  await expect(list(page).locator(".meta")).toHaveText([meta]);
+  const headers = { authorization: `Bearer ${user.token}` };
+  const [task] = await (await request.get("/api/tasks", { headers })).json();
+  expect(task).toMatchObject({ title: "Pay rent", project_id: home.id, labels: ["bills"], priority: 3, due_time: "09:00" });
+  // A hashtag that names no project of the user's is part of the title.
+  await addTask(page, "Fix bug #123");
+  await expect(titles(page)).toHaveText(["Fix bug #123", "Pay rent"]);
+  await page.reload();
+  await expect(list(page).locator(".meta")).toHaveText([meta]);
+}
+
 /** Signs in through the form; with JavaScript the page is hydrated first. */
 async function signIn(page: Page, user: User, js = true) {
   if (js) {
@@ -196,6 +232,10 @@ test.describe("with JavaScript", () => {
     await expect(items(bobPage).first()).toContainText("via curl");
     await adaContext.close();
     await bobContext.close();
+  });
+
+  test("quick add reads project, label, priority and due date from the title", async ({ page, request }) => {
+    await quickAdd(page, request, true);
   });
 
   test("validation errors show beside the field before anything is sent", async ({ page, request }) => {
@@ -397,6 +437,10 @@ test.describe("without JavaScript", () => {
     await expect(page.getByTestId("empty")).toHaveText("No tasks yet. Add your first one above.");
   });
 
+  test("quick add reads project, label, priority and due date from the title", async ({ page, request }) => {
+    await quickAdd(page, request, false);
+  });
+
   test("validation errors come back beside the field", async ({ page, request }) => {
     const user = await newUser(request);
     await signIn(page, user, false);
@@ -428,8 +472,15 @@ test.describe("accessibility and looks", () => {
       }
       const user = await newUser(request);
       await apiCreate(request, user, { title: "Done already", completed: true });
-      await apiCreate(request, user, { title: "Buy milk", description: "Oat, 2 litres" });
+      await apiCreate(request, user, {
+        title: "Buy milk",
+        description: "Oat, 2 litres",
+        priority: 2,
+        labels: ["errands"],
+        due_date: "2030-05-01",
+      });
       await signIn(page, user);
+      await expect(list(page).locator(".meta")).toHaveText(["Medium priority · Due Wed 1 May 2030 · @errands"]);
       const results = await new AxeBuilder({ page }).analyze();
       expect(results.violations, "/tasks").toEqual([]);
       await page.getByRole("link", { name: "Edit “Buy milk”" }).click();

@@ -19,7 +19,8 @@
 //!
 //! Anything else, including what is ambiguous or invalid (a second date, `!4`, `feb 30`, `25:00`,
 //! a label name with a comma), stays in the title as typed. If nothing but fields was written,
-//! the whole line is the title: a task is never left without one.
+//! the whole line is the title: a task is never left without one. Where fields were taken, the
+//! remaining words are joined by single spaces; a line with none is kept as typed (trimmed).
 
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, Weekday};
 
@@ -76,10 +77,11 @@ pub fn parse(line: &str, today: NaiveDate, projects: &[&str]) -> QuickAdd {
             }
         }
     }
-    if title.is_empty() {
-        // Only fields: the line is the title, and nothing is taken from it.
+    if title.is_empty() || parsed.chips.is_empty() {
+        // Only fields (then the line is the title, and nothing is taken from it), or none: the
+        // line as typed, its inner spacing kept.
         return QuickAdd {
-            title: words.join(" "),
+            title: line.trim().to_owned(),
             ..QuickAdd::default()
         };
     }
@@ -568,14 +570,15 @@ mod tests {
     #[test]
     fn a_line_of_only_fields_is_all_title() {
         let parsed = parse("  tomorrow   9am ", wednesday(), PROJECTS);
-        assert_eq!(parsed.title, "tomorrow 9am");
         assert_eq!(
             parsed,
             QuickAdd {
-                title: "tomorrow 9am".into(),
+                title: "tomorrow   9am".into(),
                 ..QuickAdd::default()
             }
         );
+        // Nothing recognised: the line as typed, spacing and all.
+        assert_eq!(parse(" a  b ", wednesday(), PROJECTS).title, "a  b");
     }
 
     #[test]

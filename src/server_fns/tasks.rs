@@ -66,17 +66,57 @@ pub async fn list_tasks(
     })
 }
 
-/// Adds a task (not yet done).
+/// Adds a task (not yet done). Its title line may carry the task's project, labels, priority and
+/// due date in quick-add syntax ([`quick_add`](crate::domain::quick_add)), read here, so that a
+/// form posted without JavaScript gets them too.
 #[server(prefix = "/rpc", endpoint = "tasks/create")]
 pub async fn create_task(title: String, description: Option<String>) -> Result<Task, AppError> {
     use super::server::signed_in;
     use crate::db::tasks;
-    use crate::domain::NewTask;
 
     let (state, caller) = signed_in(true).await?;
-    let task =
-        NewTask::parse(&title, description.as_deref(), false).map_err(AppError::Validation)?;
+    let task = quick_task(&state.pool, caller.id, &title, description.as_deref()).await?;
     Ok(tasks::create(&state.pool, caller.id, &task, &state.config.limits).await?)
+}
+
+/// The task a quick-add line describes, read with the user's date (in their time zone) and
+/// their projects' names.
+#[cfg(feature = "ssr")]
+async fn quick_task(
+    pool: &sqlx::PgPool,
+    user_id: uuid::Uuid,
+    line: &str,
+    description: Option<&str>,
+) -> Result<crate::domain::NewTask, AppError> {
+    use crate::db::{projects, users};
+    use crate::domain::{quick_add, FieldError, Labels, NewTask};
+
+    // Most lines are plain titles: the user's zone and projects are read only for a line that
+    // may hold fields (one that reads as some with no projects and UTC's date, or names one).
+    let rough = quick_add::parse(line, chrono::Utc::now().date_naive(), &[]);
+    let (parsed, projects) = if rough.chips.is_empty() && !line.contains('#') {
+        (rough, Vec::new())
+    } else {
+        let (zone, projects) = tokio::try_join!(
+            users::timezone(pool, user_id),
+            projects::list(pool, user_id)
+        )?;
+        let names: Vec<&str> = projects.iter().map(|p| p.name.as_str()).collect();
+        (quick_add::parse(line, zone.now().0, &names), projects)
+    };
+    let mut task =
+        NewTask::parse(&parsed.title, description, false).map_err(AppError::Validation)?;
+    task.project_id = parsed
+        .project
+        .and_then(|name| projects.iter().find(|p| p.name == name).map(|p| p.id));
+    // The parser keeps to the labels' rules and limit, so this holds; said as a field error
+    // rather than assumed.
+    task.labels = Labels::parse(&parsed.labels)
+        .map_err(|e| AppError::Validation(vec![FieldError::new("title", e.to_string())]))?;
+    task.priority = parsed.priority.unwrap_or_default();
+    task.due_date = parsed.due_date;
+    task.due_time = parsed.due_time;
+    Ok(task)
 }
 
 /// Changes a task's title and description (its state stays). `back` is where a plain form post

@@ -641,6 +641,73 @@ async fn task_forms_work_without_javascript(pool: PgPool) {
     );
 }
 
+/// The add form reads quick-add syntax on the server (so it works without JavaScript): the
+/// project by the user's own project names, labels created on first use, the priority, and
+/// "tomorrow 9am" in the user's time zone (Kiritimati is a day ahead of UTC for ten hours of
+/// every day, so the test is the zone's date whenever it runs). The list shows them.
+#[sqlx::test]
+async fn the_add_form_reads_quick_add_in_the_users_time_zone(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    app.register("ada@example.com").await;
+    let cookie = sign_in(&app, "ada@example.com").await;
+    let home: uuid::Uuid = sqlx::query_scalar(
+        "WITH zone AS (UPDATE users SET timezone = 'Pacific/Kiritimati' RETURNING id)
+         INSERT INTO projects (user_id, id, name)
+         SELECT id, uuid_generate_v7(now()), 'Home' FROM zone RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+
+    let line = "Pay rent #home @bills !3 tomorrow 9am";
+    let response = task_post(&app, "/rpc/tasks/create", &[("title", line)], &cookie).await;
+    assert_eq!(response.status(), 302);
+    let row: (String, Option<uuid::Uuid>, Vec<String>, i16, bool, bool) = sqlx::query_as(
+        "SELECT title, project_id, label_names, priority,
+                due_date = (now() AT TIME ZONE 'Pacific/Kiritimati')::date + 1,
+                due_time = time '09:00'
+         FROM tasks",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        row,
+        (
+            "Pay rent".into(),
+            Some(home),
+            vec!["bills".into()],
+            3,
+            true,
+            true
+        )
+    );
+    let labels: Vec<String> = sqlx::query_scalar("SELECT name FROM labels")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(labels, ["bills"], "created on first use");
+
+    // Not one of the user's projects, and nothing else: the line as typed.
+    let line = "Fix bug  #123 for Bob";
+    task_post(&app, "/rpc/tasks/create", &[("title", line)], &cookie).await;
+    let plain: (Option<uuid::Uuid>, i16, Option<chrono::NaiveDate>) =
+        sqlx::query_as("SELECT project_id, priority, due_date FROM tasks WHERE title = $1")
+            .bind(line)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(plain, (None, 0, None));
+
+    let html = browse(&app, "/tasks", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("High priority · Due "), "{html}");
+    assert!(html.contains(", 09:00 · @bills</p>"), "{html}");
+}
+
 #[sqlx::test]
 async fn task_server_functions_refuse_cross_site_posts_and_other_users_tasks(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;

@@ -80,6 +80,7 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
     let title = task.title.clone();
     let title_for_labels = task.title.clone();
     let description = task.description.clone();
+    let meta = meta(&task);
     view! {
         <li data-testid="task" class="task" class:completed=completed class:busy=busy>
             <Show
@@ -89,6 +90,7 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
                     let title = title.clone();
                     let title_for_labels = title_for_labels.clone();
                     let description = description.clone();
+                    let meta = meta.clone();
                     let on_toggle = on_toggle.clone();
                     move || {
                         let title_id = title_id.clone();
@@ -106,6 +108,7 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
                             <div class="body">
                                 <span class="title" id=title_id>{title.clone()}</span>
                                 {description.clone().map(|text| view! { <p class="description">{text}</p> })}
+                                {meta.clone().map(|text| view! { <p class="meta">{text}</p> })}
                             </div>
                             <div class="actions">
                                 // On a phone the words give way to icons (style/main.css): one row
@@ -129,4 +132,79 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
         </li>
     }
     .into_any()
+}
+
+/// A task's priority, due date and labels on one line, as "High priority · Due Thu 3 Dec 2026,
+/// 09:00 · @bills @rent"; `None` when it has none of them.
+fn meta(task: &Task) -> Option<String> {
+    let mut parts = Vec::new();
+    match task.priority {
+        3 => parts.push("High priority".to_owned()),
+        2 => parts.push("Medium priority".to_owned()),
+        1 => parts.push("Low priority".to_owned()),
+        _ => {}
+    }
+    if let Some(date) = task.due_date {
+        let mut due = format!("Due {}", date.format("%a %-d %b %Y"));
+        if let Some(time) = task.due_time {
+            due.push_str(&time.format(", %H:%M").to_string());
+        }
+        parts.push(due);
+    }
+    if !task.labels.is_empty() {
+        let labels: Vec<String> = task.labels.iter().map(|name| format!("@{name}")).collect();
+        parts.push(labels.join(" "));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, NaiveTime, Utc};
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn task() -> Task {
+        Task {
+            id: Uuid::nil(),
+            title: "Pay rent".into(),
+            description: None,
+            completed: false,
+            project_id: None,
+            labels: Vec::new(),
+            priority: 0,
+            due_date: None,
+            due_time: None,
+            completed_at: None,
+            user_id: Uuid::nil(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_line_under_a_title_names_what_is_set() {
+        assert_eq!(meta(&task()), None);
+        let full = Task {
+            labels: vec!["bills".into(), "rent".into()],
+            priority: 3,
+            due_date: NaiveDate::from_ymd_opt(2026, 12, 3),
+            due_time: NaiveTime::from_hms_opt(9, 0, 0),
+            ..task()
+        };
+        assert_eq!(
+            meta(&full).as_deref(),
+            Some("High priority · Due Thu 3 Dec 2026, 09:00 · @bills @rent")
+        );
+        let dated = Task {
+            due_date: NaiveDate::from_ymd_opt(2027, 1, 1),
+            priority: 1,
+            ..task()
+        };
+        assert_eq!(
+            meta(&dated).as_deref(),
+            Some("Low priority · Due Fri 1 Jan 2027")
+        );
+    }
 }
