@@ -45,7 +45,22 @@ async function quickAdd(page: Page, request: APIRequestContext, js: boolean) {
   const user = await newUser(request);
   const home = await apiProject(request, user, "Home");
   await signIn(page, user, js);
+  if (js) {
+    // Chips while typing: what the line will set, before anything is saved.
+    await page.getByLabel("New task").fill("Pay rent #home @bills !3 tomorrow 9am");
+    const chips = page.getByRole("list", { name: "Recognised in the title" }).getByRole("listitem");
+    await expect(chips).toHaveText([
+      "Project: #home",
+      "Label: @bills",
+      "Priority: !3",
+      "Due date: tomorrow",
+      "Due time: 9am",
+    ]);
+    await page.getByLabel("New task").fill("Pay rent #nowhere");
+    await expect(chips).toHaveCount(0);
+  }
   await addTask(page, "Pay rent #Home @bills !3 tomorrow 9am");
+  if (js) await expect(page.getByRole("list", { name: "Recognised in the title" })).toHaveCount(0);
   await expect(titles(page)).toHaveText(["Pay rent"]);
   const meta = `High priority · Due ${tomorrowShown()}, 09:00 · @bills`;
   await expect(list(page).locator(".meta")).toHaveText([meta]);
@@ -481,6 +496,8 @@ test.describe("accessibility and looks", () => {
       });
       await signIn(page, user);
       await expect(list(page).locator(".meta")).toHaveText(["Medium priority · Due Wed 1 May 2030 · @errands"]);
+      await page.getByLabel("New task").fill("Call the bank @phone !2 tomorrow 5pm");
+      await expect(page.getByRole("list", { name: "Recognised in the title" }).getByRole("listitem")).toHaveCount(4);
       const results = await new AxeBuilder({ page }).analyze();
       expect(results.violations, "/tasks").toEqual([]);
       await page.getByRole("link", { name: "Edit “Buy milk”" }).click();

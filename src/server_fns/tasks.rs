@@ -79,6 +79,18 @@ pub async fn create_task(title: String, description: Option<String>) -> Result<T
     Ok(tasks::create(&state.pool, caller.id, &task, &state.config.limits).await?)
 }
 
+/// The names of the signed-in user's projects: the add form's chips recognise `#project` by
+/// them while the user types (asked for once, when a line first holds a `#`).
+#[server(prefix = "/rpc", endpoint = "projects/names")]
+pub async fn project_names() -> Result<Vec<String>, AppError> {
+    use super::server::signed_in;
+    use crate::db::projects;
+
+    let (state, caller) = signed_in(false).await?;
+    let projects = projects::list(&state.pool, caller.id).await?;
+    Ok(projects.into_iter().map(|project| project.name).collect())
+}
+
 /// The task a quick-add line describes, read with the user's date (in their time zone) and
 /// their projects' names.
 #[cfg(feature = "ssr")]

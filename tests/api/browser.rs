@@ -708,6 +708,32 @@ async fn the_add_form_reads_quick_add_in_the_users_time_zone(pool: PgPool) {
     assert!(html.contains(", 09:00 · @bills</p>"), "{html}");
 }
 
+/// The names quick add's chips recognise `#project` by: the caller's own projects, no one
+/// else's, and nothing without a session.
+#[sqlx::test]
+async fn the_add_forms_project_names_are_the_callers_own(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    app.register("ada@example.com").await;
+    app.register("bob@example.com").await;
+    sqlx::query(
+        "INSERT INTO projects (user_id, id, name)
+         SELECT u.id, uuid_generate_v7(now()), p.name
+         FROM users u JOIN (VALUES ('ada@example.com', 'work'), ('ada@example.com', 'Home'),
+                                   ('bob@example.com', 'Bob secret')) p (email, name)
+           ON p.email = u.email",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let ada = sign_in(&app, "ada@example.com").await;
+    let response = script_call(&app, "/rpc/projects/names", "", Some(&ada)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let names: Vec<String> = response.json().await.unwrap();
+    assert_eq!(names, ["Home", "work"]);
+    let response = script_call(&app, "/rpc/projects/names", "", None).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
 #[sqlx::test]
 async fn task_server_functions_refuse_cross_site_posts_and_other_users_tasks(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;

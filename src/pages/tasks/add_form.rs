@@ -9,8 +9,9 @@ use super::form::TaskForm;
 use super::state::{ListState, Shared};
 use crate::components::FieldMessage;
 use crate::domain::matches_search;
+use crate::domain::quick_add::{self, ChipKind};
 use crate::error::AppError;
-use crate::server_fns::tasks::{create_task, CreateTask};
+use crate::server_fns::tasks::{create_task, project_names, CreateTask};
 
 /// The add form: title and optional description. Checked in the browser with the same domain
 /// types as on the server before anything is sent.
@@ -30,6 +31,33 @@ pub(super) fn AddTaskForm(
             .get()
             .or_else(|| posted.value().get().and_then(Result::err))
     });
+    // Quick add's chips: what the line will set, read while typing by the parser the server uses
+    // (with the browser's date; the server reads the line again in the account's time zone).
+    let line = RwSignal::new(String::new());
+    let projects = RwSignal::new(None::<Vec<String>>);
+    let asked_for_projects = StoredValue::new(false);
+    let chips = Memo::new(move |_| {
+        let line = line.get();
+        if line.trim().is_empty() {
+            return Vec::new();
+        }
+        let names = projects.get().unwrap_or_default();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        quick_add::parse(&line, today(), &names).chips
+    });
+    let on_input = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        if value.contains('#') && !asked_for_projects.get_value() {
+            asked_for_projects.set_value(true);
+            spawn_local(async move {
+                // Without them a `#` shows no chip; the server still reads it on saving.
+                if let Ok(names) = project_names().await {
+                    projects.set(Some(names));
+                }
+            });
+        }
+        line.set(value);
+    };
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -50,11 +78,13 @@ pub(super) fn AddTaskForm(
         // the server refuses it (unless something new was typed meanwhile).
         title_input.set_value("");
         description_input.set_value("");
+        line.set(String::new());
         spawn_local(async move {
             let result = create_task(title.clone(), Some(description.clone())).await;
             if result.is_err() && title_input.value().is_empty() {
                 title_input.set_value(&title);
                 description_input.set_value(&description);
+                line.set(title.clone());
             }
             match result {
                 Ok(task) => match current.get_value() {
@@ -90,9 +120,33 @@ pub(super) fn AddTaskForm(
                     placeholder="What needs doing?"
                     autocomplete="off"
                     node_ref=title_ref
+                    on:input=on_input
                     aria-invalid=move || title_error.get().is_some().then_some("true")
                     aria-describedby=move || title_error.get().is_some().then_some("new-title-error")
                 />
+                {move || {
+                    let chips = chips.get();
+                    (!chips.is_empty())
+                        .then(|| {
+                            view! {
+                                <ul class="chips" aria-label="Recognised in the title">
+                                    {chips
+                                        .into_iter()
+                                        .map(|chip| {
+                                            view! {
+                                                <li class="chip">
+                                                    <span class="visually-hidden">
+                                                        {chip_kind(chip.kind)} ": "
+                                                    </span>
+                                                    {chip.text}
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                        })
+                }}
                 <FieldMessage id="new-title-error" message=title_error/>
             </div>
             <div class="field">
@@ -113,6 +167,33 @@ pub(super) fn AddTaskForm(
         </form>
     }
     .into_any()
+}
+
+/// What a chip stands for, for screen readers.
+fn chip_kind(kind: ChipKind) -> &'static str {
+    match kind {
+        ChipKind::Project => "Project",
+        ChipKind::Label => "Label",
+        ChipKind::Priority => "Priority",
+        ChipKind::Date => "Due date",
+        ChipKind::Time => "Due time",
+    }
+}
+
+/// The date where the user is: the browser's, in the page; the server's (UTC) while rendering,
+/// when the line is still empty and nothing is read with it.
+fn today() -> chrono::NaiveDate {
+    #[cfg(feature = "hydrate")]
+    {
+        let now = leptos::web_sys::js_sys::Date::new_0();
+        let year = i32::try_from(now.get_full_year()).unwrap_or(1970);
+        chrono::NaiveDate::from_ymd_opt(year, now.get_month() + 1, now.get_date())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        chrono::Utc::now().date_naive()
+    }
 }
 
 #[cfg(test)]
