@@ -147,7 +147,7 @@ pub async fn rename(
 
 /// Deletes a label: it leaves every task carrying it (their `updated_at` moves), in one
 /// transaction, the label locked first as in [`rename`]. Whether it existed.
-pub async fn delete(pool: &PgPool, user_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
+pub async fn delete(pool: &PgPool, user_id: Uuid, id: Uuid) -> Result<bool, WriteError> {
     let mut tx = pool.begin().await?;
     let Some(name) = lock(&mut tx, user_id, id).await? else {
         return Ok(false);
@@ -204,6 +204,12 @@ pub(super) async fn ensure(
         return Ok(Vec::new());
     }
     let mut found = lookup(&mut *tx, user_id, &names).await?;
+    // The labels that exist are locked before the user's row (taken below to create the others):
+    // a rename or delete holds its label and then waits for tasks, and a task delete holds its
+    // task and then waits for the user's row (`task_count`), so taking the user's row first and
+    // a label after could close a cycle.
+    let existing: Vec<Uuid> = found.iter().filter_map(|(_, id)| *id).collect();
+    share_lock(&mut *tx, user_id, &existing).await?;
     if found.iter().any(|(_, id)| id.is_none()) {
         if !lock_user_for_creation(&mut *tx, user_id).await? {
             return Err(WriteError::UserGone);
@@ -240,21 +246,31 @@ pub(super) async fn ensure(
         }
     }
     // Until the transaction ends, none of them is renamed or deleted: the task's `label_names`,
-    // written by the caller's next statement, are their names at commit. In id order, so that
-    // two writes sharing labels cannot deadlock; before the task's own lock (see `rename`).
+    // written by the caller's next statement, are their names at commit. (Those locked above
+    // already are; this adds the ones created meanwhile.)
+    share_lock(&mut *tx, user_id, &ids).await?;
+    Ok(ids)
+}
+
+/// Share-locks the user's labels `ids` (in id order, so that two writes sharing labels cannot
+/// deadlock), before any task's lock (see `rename`); `Changed` when one is gone.
+async fn share_lock(tx: &mut PgConnection, user_id: Uuid, ids: &[Uuid]) -> Result<(), WriteError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     let locked = sqlx::query_scalar!(
         r#"SELECT count(*) AS "count!" FROM (
                SELECT 1 FROM labels WHERE user_id = $1 AND id = ANY($2) ORDER BY id FOR SHARE
            ) l"#,
         user_id,
-        &ids
+        ids
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(tx)
     .await?;
     if locked != ids.len() as i64 {
         return Err(WriteError::Changed("a label was deleted meanwhile"));
     }
-    Ok(ids)
+    Ok(())
 }
 
 /// Each name with the id of the user's label of that name, if there is one.

@@ -56,15 +56,30 @@ pub enum ChipKind {
     Time,
 }
 
+/// The longest line read for fields: room for a full title, a project, twenty labels and a
+/// date. A longer line is all title (and too long for one): reading it would only cost time.
+pub const MAX_LINE_CHARS: usize = 2_048;
+
 /// Reads `line` with `today` as the user's date (in their time zone) and `projects` as the names
 /// of the user's projects.
 pub fn parse(line: &str, today: NaiveDate, projects: &[&str]) -> QuickAdd {
+    if line.chars().nth(MAX_LINE_CHARS).is_some() {
+        return QuickAdd {
+            title: line.trim().to_owned(),
+            ..QuickAdd::default()
+        };
+    }
+    // Folded once per line, not once per `#` and candidate.
+    let projects: Vec<(String, &str)> = projects
+        .iter()
+        .map(|name| (name.to_lowercase(), *name))
+        .collect();
     let words: Vec<&str> = line.split_whitespace().collect();
     let mut parsed = QuickAdd::default();
     let mut title: Vec<&str> = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        match recognise(&words[i..], today, projects, &parsed) {
+        match recognise(&words[i..], today, &projects, &parsed) {
             Some((taken, field)) => {
                 let text = words[i..i + taken].join(" ");
                 let kind = field.apply(&mut parsed);
@@ -133,27 +148,31 @@ impl Field {
 fn recognise(
     words: &[&str],
     today: NaiveDate,
-    projects: &[&str],
+    projects: &[(String, &str)],
     so_far: &QuickAdd,
 ) -> Option<(usize, Field)> {
     let first = words[0];
     if let Some(name) = first.strip_prefix('#') {
-        if so_far.project.is_some() || name.is_empty() {
+        if so_far.project.is_some() || name.is_empty() || projects.is_empty() {
             return None;
         }
-        // The longest of the user's project names that the words spell.
-        let most = words.len().min(ProjectName::MAX_CHARS / 2);
-        return (1..=most).rev().find_map(|taken| {
-            let spelled = std::iter::once(name)
-                .chain(words[1..taken].iter().copied())
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase();
-            projects
-                .iter()
-                .find(|project| project.to_lowercase() == spelled)
-                .map(|project| (taken, Field::Project((*project).to_owned())))
-        });
+        // The longest of the user's project names (folded) that the words spell: the words
+        // joined one at a time, no further than a project name can be long.
+        let mut spelled = name.to_lowercase();
+        let mut found = None;
+        for taken in 1..=words.len() {
+            if taken > 1 {
+                spelled.push(' ');
+                spelled.push_str(&words[taken - 1].to_lowercase());
+            }
+            if spelled.chars().count() > ProjectName::MAX_CHARS {
+                break;
+            }
+            if let Some((_, project)) = projects.iter().find(|(folded, _)| *folded == spelled) {
+                found = Some((taken, Field::Project((*project).to_owned())));
+            }
+        }
+        return found;
     }
     if let Some(name) = first.strip_prefix('@') {
         let name = LabelName::parse(name).ok()?;
@@ -579,6 +598,21 @@ mod tests {
         );
         // Nothing recognised: the line as typed, spacing and all.
         assert_eq!(parse(" a  b ", wednesday(), PROJECTS).title, "a  b");
+    }
+
+    /// A line past [`MAX_LINE_CHARS`] is not read for fields; a long line of `#` words that name
+    /// no project is read in time proportional to its length.
+    #[test]
+    fn long_lines_cost_little() {
+        let long = format!("a {} tomorrow", "x".repeat(MAX_LINE_CHARS));
+        let parsed = parse(&long, wednesday(), PROJECTS);
+        assert_eq!(parsed.title, long);
+        assert!(parsed.chips.is_empty());
+        let hashes = "#a ".repeat(MAX_LINE_CHARS / 3 - 5);
+        let line = format!("{hashes}tomorrow");
+        let parsed = parse(&line, wednesday(), PROJECTS);
+        assert_eq!(parsed.due_date, Some(date("2026-12-03")));
+        assert_eq!(parsed.project, None);
     }
 
     #[test]

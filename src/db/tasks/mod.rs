@@ -163,33 +163,55 @@ pub async fn update(
     patch: &TaskPatch,
     limits: &Limits,
 ) -> Result<Option<Task>, WriteError> {
-    match &patch.labels {
-        Some(new_labels) if !new_labels.is_empty() => {
-            let mut tx = pool.begin().await?;
-            // A missing task is a 404 before any label is created (or refused at the limit).
-            // Not locked here: labels are locked before tasks by every transaction that takes
-            // both (labels::ensure, rename, delete), so the update takes the task's lock last.
-            let exists = sqlx::query_scalar!(
-                r#"SELECT 1 AS "one!" FROM tasks WHERE user_id = $1 AND id = $2"#,
-                user_id,
-                id
-            )
-            .fetch_optional(&mut *tx)
-            .await?;
-            if exists.is_none() {
-                return Ok(None);
-            }
-            let label_ids = labels::ensure(&mut tx, user_id, new_labels, limits).await?;
-            let updated = update_fields(&mut *tx, user_id, id, patch, &label_ids).await?;
-            // A missing task changes nothing: dropping the transaction undoes any label it
-            // created.
-            if updated.is_some() {
-                tx.commit().await?;
-            }
-            Ok(updated)
+    let Some(new_labels) = &patch.labels else {
+        // The labels stay as they are: one statement, which takes the task's row lock itself.
+        return update_fields(pool, user_id, id, patch, &[]).await;
+    };
+    if new_labels.is_empty() {
+        // Clearing them (every PUT without labels): one statement too, which changes nothing
+        // (`None`) when another write changed the task after the statement's snapshot; then
+        // again below, under the task's lock, which also tells a missing task.
+        if let Some(updated) = update_fields(pool, user_id, id, patch, &[]).await? {
+            return Ok(Some(updated));
         }
-        _ => update_fields(pool, user_id, id, patch, &[]).await,
     }
+    let mut tx = pool.begin().await?;
+    let label_ids = if new_labels.is_empty() {
+        Vec::new()
+    } else {
+        // A missing task is a 404 before any label is created (or refused at the limit).
+        let exists = sqlx::query_scalar!(
+            r#"SELECT 1 AS "one!" FROM tasks WHERE user_id = $1 AND id = $2"#,
+            user_id,
+            id
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        labels::ensure(&mut tx, user_id, new_labels, limits).await?
+    };
+    // The task's lock, in a statement of its own and after the labels' (every transaction that
+    // takes both takes labels first): the update's snapshot then comes after any other write to
+    // this task's labels has committed, so it unlinks what that write linked, and the names on
+    // the task and its links agree.
+    let locked = sqlx::query_scalar!(
+        r#"SELECT 1 AS "one!" FROM tasks WHERE user_id = $1 AND id = $2 FOR UPDATE"#,
+        user_id,
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if locked.is_none() {
+        // Dropping the transaction undoes any label it created.
+        return Ok(None);
+    }
+    let updated = update_fields(&mut *tx, user_id, id, patch, &label_ids).await?;
+    if updated.is_some() {
+        tx.commit().await?;
+    }
+    Ok(updated)
 }
 
 /// The update itself; `label_ids` are the task's labels when the patch sets them.
@@ -232,6 +254,10 @@ async fn update_fields(
                              ELSE label_names END,
                updated_at = now()
            WHERE id = $1 AND user_id = $2
+             -- Setting the labels: only the version of the task this statement's snapshot saw
+             -- (its links are the ones unlinked above). A write that changed it meanwhile
+             -- leaves no row here, and the caller goes again under the task's lock.
+             AND (NOT $14 OR t.xmin = (SELECT xmin FROM tasks WHERE id = $1 AND user_id = $2))
            RETURNING id, title, description, completed, project_id,
                      t.label_names AS "labels!",
                      priority, due_date, due_time, completed_at, user_id, created_at, updated_at"#,

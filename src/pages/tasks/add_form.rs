@@ -65,7 +65,13 @@ pub(super) fn AddTaskForm(
             return;
         };
         posted.value().set(None);
-        let Some((title, description)) = form.checked(error) else {
+        // The title the server will keep: the line less the fields quick add takes from it.
+        let read_title = |line: &str| {
+            let names = projects.get_untracked().unwrap_or_default();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            quick_add::parse(line, today(), &names).title
+        };
+        let Some((title, description)) = form.checked(error, read_title) else {
             let _ = form.title.focus();
             return;
         };

@@ -45,8 +45,8 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
     };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let Some((title, description)) =
-            TaskForm::read(title_ref, description_ref).and_then(|form| form.checked(error))
+        let Some((title, description)) = TaskForm::read(title_ref, description_ref)
+            .and_then(|form| form.checked(error, str::to_owned))
         else {
             return;
         };

@@ -22,10 +22,16 @@ impl TaskForm {
     }
 
     /// The title and notes as typed, when [`NewTask::parse`] (what the server function runs)
-    /// accepts them; `error` shows its field errors otherwise, and is cleared when they pass.
-    pub fn checked(&self, error: RwSignal<Option<AppError>>) -> Option<(String, String)> {
+    /// accepts them, the title as `read_title` makes it of the line (the add form's quick add
+    /// takes fields out of it); `error` shows its field errors otherwise, and is cleared when
+    /// they pass.
+    pub fn checked(
+        &self,
+        error: RwSignal<Option<AppError>>,
+        read_title: impl Fn(&str) -> String,
+    ) -> Option<(String, String)> {
         let (title, description) = (self.title.value(), self.description.value());
-        match NewTask::parse(&title, Some(&description), false) {
+        match NewTask::parse(&read_title(&title), Some(&description), false) {
             Ok(_) => {
                 error.set(None);
                 Some((title, description))

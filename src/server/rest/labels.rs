@@ -124,6 +124,7 @@ pub(super) async fn rename(
         (status = 204, description = "Deleted and removed from its tasks; no body"),
         (status = 401, response = super::openapi::Unauthorized),
         (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
     )
 )]
 pub(super) async fn delete(
