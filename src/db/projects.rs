@@ -102,12 +102,16 @@ pub async fn rename(
 }
 
 /// Deletes a project and its tasks, in one statement. Whether it existed.
-pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
+pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<bool, WriteError> {
     // The tasks first, counted off the user's `task_count`, then the project (whose foreign key
-    // would otherwise delete them uncounted).
+    // would otherwise delete them uncounted). The tasks are locked in id order first, as moves
+    // and a label's rename or delete lock them, so that none of those can deadlock with this.
     let deleted = sqlx::query_scalar!(
-        r#"WITH tasks_gone AS (
-               DELETE FROM tasks WHERE user_id = $1 AND project_id = $2
+        r#"WITH locked AS (
+               SELECT id FROM tasks WHERE user_id = $1 AND project_id = $2
+               ORDER BY id FOR UPDATE
+           ), tasks_gone AS (
+               DELETE FROM tasks WHERE user_id = $1 AND id IN (SELECT id FROM locked)
                  AND EXISTS (SELECT 1 FROM projects WHERE user_id = $1 AND id = $2)
                RETURNING 1
            ), counted AS (

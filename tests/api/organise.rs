@@ -1226,6 +1226,78 @@ async fn concurrent_label_writes_to_one_task_leave_names_and_links_agreeing(pool
     }
 }
 
+/// A project deleted while a label its tasks carry is renamed and its tasks are moved: every
+/// request gets an answer a client can act on (never a 500), the project's tasks are gone, and
+/// the user's task count is still exact. (The deadlock that locking the project's tasks in id
+/// order rules out needs a timing this test does not reliably produce: it passed on the code
+/// before too. It guards the outcome, not the lock order.)
+#[sqlx::test]
+async fn deleting_a_project_while_its_tasks_are_relabelled_and_moved(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    for round in 0..3 {
+        let project = id(&create_project(&ada, &format!("p{round}")).await);
+        let mut tasks = Vec::new();
+        for n in 0..24 {
+            let body = json!({"title": format!("t{n}"), "project_id": project, "labels": [format!("x{round}")]});
+            tasks.push(id(&ada.create(body).await));
+        }
+        let label = get(&ada, "/api/labels")
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == format!("x{round}"))
+            .cloned()
+            .unwrap();
+        let mut requests = Vec::new();
+        for (n, task) in tasks.iter().enumerate().rev() {
+            let (method, path, body) = match n % 8 {
+                0 => (Method::DELETE, format!("/api/projects/{project}"), None),
+                3 => (
+                    Method::PATCH,
+                    format!("/api/labels/{}", id(&label)),
+                    Some(json!({"name": format!("y{round}-{n}")})),
+                ),
+                _ => (
+                    Method::POST,
+                    format!("/api/tasks/{task}/move"),
+                    Some(json!({})),
+                ),
+            };
+            let request = app
+                .client
+                .request(method, app.url(&path))
+                .bearer_auth(&ada.token);
+            let request = match body {
+                Some(body) => request.json(&body),
+                None => request,
+            };
+            requests.push(tokio::spawn(request.send()));
+        }
+        for request in requests {
+            let status = request.await.unwrap().unwrap().status().as_u16();
+            assert!(
+                [200, 204, 404, 409].contains(&status),
+                "round {round}: {status}"
+            );
+        }
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks WHERE project_id = $1")
+            .bind(project.parse::<Uuid>().unwrap())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(left, 0, "round {round}");
+        let (counted, real): (i64, i64) = sqlx::query_as(
+            "SELECT task_count, (SELECT count(*) FROM tasks t WHERE t.user_id = u.id) FROM users u",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(counted, real, "round {round}");
+    }
+}
+
 #[sqlx::test]
 async fn deleting_a_project_deletes_its_tasks_and_only_those(pool: PgPool) {
     let app = TestApp::spawn(pool).await;

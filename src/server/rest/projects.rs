@@ -123,6 +123,7 @@ pub(super) async fn rename(
         (status = 204, description = "Deleted, with its tasks; no body"),
         (status = 401, response = super::openapi::Unauthorized),
         (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
     )
 )]
 pub(super) async fn delete(
