@@ -32,7 +32,7 @@ async function apiProject(request: APIRequestContext, user: User, name: string) 
   return response.json();
 }
 
-/** Tomorrow in UTC (a user registered without a time zone), as the list shows a due date. */
+/** Tomorrow in UTC (a user registered without a time zone), written in full as the list's tooltip does. */
 function tomorrowShown(): string {
   const day = new Date(Date.now() + 86_400_000);
   const weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -62,8 +62,10 @@ async function quickAdd(page: Page, request: APIRequestContext, js: boolean) {
   await addTask(page, "Pay rent #Home @bills !3 tomorrow 9am");
   if (js) await expect(page.getByRole("list", { name: "Recognised in the title" })).toHaveCount(0);
   await expect(titles(page)).toHaveText(["Pay rent"]);
-  const meta = `High priority · Due ${tomorrowShown()}, 09:00 · @bills`;
+  const meta = "High priority · Due tomorrow, 09:00 · @bills";
   await expect(list(page).locator(".meta")).toHaveText([meta]);
+  // The date in full, as the due date's tooltip.
+  await expect(list(page).locator(".meta span[title]")).toHaveAttribute("title", `${tomorrowShown()}, 09:00`);
   const headers = { authorization: `Bearer ${user.token}` };
   const [task] = await (await request.get("/api/tasks", { headers })).json();
   expect(task).toMatchObject({ title: "Pay rent", project_id: home.id, labels: ["bills"], priority: 3, due_time: "09:00" });

@@ -83,6 +83,8 @@ pub struct TaskPage {
     pub active: i64,
     /// Completed tasks, over all of the user's tasks.
     pub completed: i64,
+    /// The user's date, in their time zone: due dates are shown relative to it.
+    pub today: chrono::NaiveDate,
 }
 
 #[cfg(test)]

@@ -63,6 +63,7 @@ pub async fn list_tasks(
         next,
         active: counts.active,
         completed: counts.completed,
+        today: counts.zone.now().0,
     })
 }
 

@@ -316,17 +316,20 @@ pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<
     Ok(deleted == Some(1))
 }
 
-/// How many of a user's tasks are still to do, and how many are done.
+/// How many of a user's tasks are still to do, and how many are done; and the user's time zone
+/// (read in the same statement: the web app's page shows due dates relative to the user's day).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
     pub active: i64,
     pub completed: i64,
+    pub zone: crate::server::time_zone::TimeZone,
 }
 
 pub async fn counts(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Counts, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT count(*) FILTER (WHERE NOT completed) AS "active!",
-                  count(*) FILTER (WHERE completed) AS "completed!"
+                  count(*) FILTER (WHERE completed) AS "completed!",
+                  (SELECT timezone FROM users WHERE id = $1) AS "timezone?"
            FROM tasks WHERE user_id = $1"#,
         user_id
     )
@@ -335,6 +338,10 @@ pub async fn counts(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Counts, sq
     Ok(Counts {
         active: row.active,
         completed: row.completed,
+        zone: row
+            .timezone
+            .and_then(|name| crate::server::time_zone::TimeZone::parse(&name).ok())
+            .unwrap_or_default(),
     })
 }
 

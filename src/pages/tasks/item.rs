@@ -1,5 +1,6 @@
 //! One task in the list: its toggle, text, edit link and delete button.
 
+use chrono::{Datelike, NaiveDate, NaiveTime};
 use leptos::ev::{MouseEvent, SubmitEvent};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -80,7 +81,7 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
     let title = task.title.clone();
     let title_for_labels = task.title.clone();
     let description = task.description.clone();
-    let meta = meta(&task);
+    let meta = meta(&task, state.today);
     view! {
         <li data-testid="task" class="task" class:completed=completed class:busy=busy>
             <Show
@@ -108,7 +109,23 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
                             <div class="body">
                                 <span class="title" id=title_id>{title.clone()}</span>
                                 {description.clone().map(|text| view! { <p class="description">{text}</p> })}
-                                {meta.clone().map(|text| view! { <p class="meta">{text}</p> })}
+                                {(!meta.is_empty()).then(|| {
+                                    let parts = meta.clone();
+                                    view! {
+                                        <p class="meta">
+                                            {parts
+                                                .into_iter()
+                                                .enumerate()
+                                                .map(|(i, (text, title))| {
+                                                    view! {
+                                                        {(i > 0).then_some(" · ")}
+                                                        <span title=title>{text}</span>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </p>
+                                    }
+                                })}
                             </div>
                             <div class="actions">
                                 // On a phone the words give way to icons (style/main.css): one row
@@ -134,28 +151,55 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
     .into_any()
 }
 
-/// A task's priority, due date and labels on one line, as "High priority · Due Thu 3 Dec 2026,
-/// 09:00 · @bills @rent"; `None` when it has none of them.
-fn meta(task: &Task) -> Option<String> {
+/// A task's priority, due date and labels, for one line under its title, as "High priority ·
+/// Due tomorrow, 09:00 · @bills @rent": each part's text, and the absolute date as its tooltip
+/// for the due date. Empty when the task has none of them.
+fn meta(task: &Task, today: NaiveDate) -> Vec<(String, Option<String>)> {
     let mut parts = Vec::new();
     match task.priority {
-        3 => parts.push("High priority".to_owned()),
-        2 => parts.push("Medium priority".to_owned()),
-        1 => parts.push("Low priority".to_owned()),
+        3 => parts.push(("High priority".to_owned(), None)),
+        2 => parts.push(("Medium priority".to_owned(), None)),
+        1 => parts.push(("Low priority".to_owned(), None)),
         _ => {}
     }
     if let Some(date) = task.due_date {
-        let mut due = format!("Due {}", date.format("%a %-d %b %Y"));
-        if let Some(time) = task.due_time {
-            due.push_str(&time.format(", %H:%M").to_string());
-        }
-        parts.push(due);
+        let (shown, absolute) = due_text(date, task.due_time, today, task.completed);
+        parts.push((shown, Some(absolute)));
     }
     if !task.labels.is_empty() {
         let labels: Vec<String> = task.labels.iter().map(|name| format!("@{name}")).collect();
-        parts.push(labels.join(" "));
+        parts.push((labels.join(" "), None));
     }
-    (!parts.is_empty()).then(|| parts.join(" · "))
+    parts
+}
+
+/// A due date as the user reads it, relative to their `today` ("Due today", "Due tomorrow",
+/// "Due Friday" within the week, "Overdue: Mon 30 Nov" for a task still to do), and in full.
+fn due_text(
+    date: NaiveDate,
+    time: Option<NaiveTime>,
+    today: NaiveDate,
+    completed: bool,
+) -> (String, String) {
+    let mut absolute = date.format("%a %-d %b %Y").to_string();
+    let short = if date.year() == today.year() {
+        date.format("%a %-d %b").to_string()
+    } else {
+        absolute.clone()
+    };
+    let mut shown = match (date - today).num_days() {
+        0 => "Due today".to_owned(),
+        1 => "Due tomorrow".to_owned(),
+        2..=6 => format!("Due {}", date.format("%A")),
+        days if days < 0 && !completed => format!("Overdue: {short}"),
+        _ => format!("Due {short}"),
+    };
+    if let Some(time) = time {
+        let at = time.format(", %H:%M").to_string();
+        shown.push_str(&at);
+        absolute.push_str(&at);
+    }
+    (shown, absolute)
 }
 
 #[cfg(test)]
@@ -183,28 +227,66 @@ mod tests {
         }
     }
 
+    fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    /// Wednesday 2 December 2026.
+    fn today() -> NaiveDate {
+        date(2026, 12, 2).expect("a date")
+    }
+
+    fn shown(task: &Task) -> Vec<String> {
+        meta(task, today())
+            .into_iter()
+            .map(|(text, _)| text)
+            .collect()
+    }
+
     #[test]
     fn the_line_under_a_title_names_what_is_set() {
-        assert_eq!(meta(&task()), None);
+        assert!(meta(&task(), today()).is_empty());
         let full = Task {
             labels: vec!["bills".into(), "rent".into()],
             priority: 3,
-            due_date: NaiveDate::from_ymd_opt(2026, 12, 3),
+            due_date: date(2026, 12, 3),
             due_time: NaiveTime::from_hms_opt(9, 0, 0),
             ..task()
         };
         assert_eq!(
-            meta(&full).as_deref(),
-            Some("High priority · Due Thu 3 Dec 2026, 09:00 · @bills @rent")
+            meta(&full, today()),
+            [
+                ("High priority".to_owned(), None),
+                (
+                    "Due tomorrow, 09:00".to_owned(),
+                    Some("Thu 3 Dec 2026, 09:00".to_owned())
+                ),
+                ("@bills @rent".to_owned(), None),
+            ]
         );
-        let dated = Task {
-            due_date: NaiveDate::from_ymd_opt(2027, 1, 1),
-            priority: 1,
+    }
+
+    #[test]
+    fn due_dates_read_relative_to_the_users_day() {
+        let due = |y, m, d| {
+            shown(&Task {
+                due_date: date(y, m, d),
+                ..task()
+            })
+        };
+        assert_eq!(due(2026, 12, 2), ["Due today"]);
+        assert_eq!(due(2026, 12, 3), ["Due tomorrow"]);
+        assert_eq!(due(2026, 12, 4), ["Due Friday"]);
+        assert_eq!(due(2026, 12, 8), ["Due Tuesday"]);
+        assert_eq!(due(2026, 12, 9), ["Due Wed 9 Dec"]);
+        assert_eq!(due(2027, 1, 1), ["Due Fri 1 Jan 2027"]);
+        assert_eq!(due(2026, 11, 30), ["Overdue: Mon 30 Nov"]);
+        assert_eq!(due(2025, 12, 31), ["Overdue: Wed 31 Dec 2025"]);
+        let done = Task {
+            due_date: date(2026, 11, 30),
+            completed: true,
             ..task()
         };
-        assert_eq!(
-            meta(&dated).as_deref(),
-            Some("Low priority · Due Fri 1 Jan 2027")
-        );
+        assert_eq!(shown(&done), ["Due Mon 30 Nov"], "done is not overdue");
     }
 }

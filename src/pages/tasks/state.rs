@@ -25,6 +25,8 @@ pub(super) struct ListState {
     pub(super) cursor: Memo<Option<String>>,
     /// What to do with an error: a lost session goes to sign-in, the rest is announced.
     pub(super) on_error: Callback<AppError>,
+    /// The user's date when the page was loaded (due dates are shown relative to it).
+    pub(super) today: chrono::NaiveDate,
 }
 
 /// What outlives one loaded page: the URL's settings and where errors go.
@@ -53,6 +55,7 @@ impl ListState {
             q: shared.q,
             cursor: shared.cursor,
             on_error: shared.on_error,
+            today: page.today,
         }
     }
 
