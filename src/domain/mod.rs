@@ -31,6 +31,9 @@ pub use organise::{
 };
 pub use password::{Password, PasswordError};
 pub use problem::{FieldError, Problem};
+/// One test task, for unit tests across the crate.
+#[cfg(test)]
+pub(crate) use task::sample;
 pub use task::{
     Description, DescriptionError, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput, Title,
     TitleError,

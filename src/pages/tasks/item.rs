@@ -204,27 +204,12 @@ fn due_text(
 
 #[cfg(test)]
 mod tests {
-    use chrono::{NaiveDate, NaiveTime, Utc};
-    use uuid::Uuid;
+    use chrono::{NaiveDate, NaiveTime};
 
     use super::*;
 
     fn task() -> Task {
-        Task {
-            id: Uuid::nil(),
-            title: "Pay rent".into(),
-            description: None,
-            completed: false,
-            project_id: None,
-            labels: Vec::new(),
-            priority: 0,
-            due_date: None,
-            due_time: None,
-            completed_at: None,
-            user_id: Uuid::nil(),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        }
+        crate::domain::sample("Pay rent", None, false)
     }
 
     fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {

@@ -281,8 +281,12 @@ mod tests {
         );
         let mut response = Redirect::to(&location).into_response();
         sign_redirect(&mut response, SECRET);
-        let signed =
-            url::Url::parse(response.headers()[header::LOCATION].to_str().unwrap()).expect("a URL");
+        let signed = url::Url::parse(
+            response.headers()[header::LOCATION]
+                .to_str()
+                .expect("ASCII"),
+        )
+        .expect("a URL");
         let query = signed.query().unwrap_or_default();
         let params = ErrorParams::of(query);
         assert!(!params.repeated, "{query}");
