@@ -1,10 +1,12 @@
 //! PostgreSQL access: the connection pool, migrations, and one module per aggregate.
 
+pub mod access_tokens;
 pub mod labels;
 pub mod login_failures;
 pub mod projects;
 pub mod registrations;
 pub mod sessions;
+pub mod sign_ins;
 pub mod tasks;
 pub mod users;
 

@@ -36,6 +36,17 @@ fn backend(err: sqlx::Error) -> session_store::Error {
     session_store::Error::Backend(err.to_string())
 }
 
+/// The session's key that names its signed-in user; kept in the row's `user_id` too, so that a
+/// user's sessions can be ended together (logout-all, a password change, an account deleted).
+pub const USER_KEY: &str = "user_id";
+
+fn user_id(record: &Record) -> Option<uuid::Uuid> {
+    record
+        .data
+        .get(USER_KEY)
+        .and_then(|value| serde_json::from_value(value.clone()).ok())
+}
+
 fn encode(record: &Record) -> session_store::Result<Vec<u8>> {
     serde_json::to_vec(&record.data).map_err(|err| session_store::Error::Encode(err.to_string()))
 }
@@ -48,11 +59,12 @@ impl SessionStore for PgSessionStore {
         let data = encode(record)?;
         loop {
             let inserted = sqlx::query!(
-                "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
+                "INSERT INTO sessions (id, data, expires_at, user_id) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (id) DO NOTHING",
                 record.id.to_string(),
                 data,
                 to_chrono(record.expiry_date),
+                user_id(record),
             )
             .execute(&self.pool)
             .await
@@ -71,10 +83,12 @@ impl SessionStore for PgSessionStore {
     /// and a copied cookie would outlive the sign-out).
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         sqlx::query!(
-            "UPDATE sessions SET data = $2, expires_at = $3 WHERE id = $1 AND expires_at > now()",
+            "UPDATE sessions SET data = $2, expires_at = $3, user_id = $4 \
+             WHERE id = $1 AND expires_at > now()",
             record.id.to_string(),
             encode(record)?,
             to_chrono(record.expiry_date),
+            user_id(record),
         )
         .execute(&self.pool)
         .await

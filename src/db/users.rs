@@ -168,3 +168,38 @@ pub async fn exists(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool, sqlx::Err
     .fetch_one(db)
     .await
 }
+
+/// Replaces the user's password hash, if the stored one is still `expected` (a concurrent
+/// change of the same password makes one of the two find nothing). Whether it did.
+pub async fn set_password(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    expected: &str,
+    password_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE users SET password_hash = $3, updated_at = now() \
+         WHERE id = $1 AND password_hash = $2",
+        id,
+        expected,
+        password_hash,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes the user and, with them (foreign keys, `ON DELETE CASCADE`), their tasks, projects,
+/// labels, sign-ins, refresh and personal access tokens and web sessions; and the failed sign-ins
+/// recorded against their email. One statement. Whether the user was there.
+pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool, sqlx::Error> {
+    let deleted = sqlx::query_scalar!(
+        r#"WITH gone AS (DELETE FROM users WHERE id = $1 RETURNING email),
+                failures AS (DELETE FROM login_failures WHERE email IN (SELECT email FROM gone))
+           SELECT count(*) AS "count!" FROM gone"#,
+        id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(deleted == 1)
+}

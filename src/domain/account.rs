@@ -28,6 +28,11 @@ pub struct AuthResponse {
     pub token_type: String,
     /// Seconds until the token expires.
     pub expires_in: u64,
+    /// Spent by `POST /api/auth/refresh` for a new access token and a new refresh token, in the
+    /// same sign-in (API-accounts.md). Opaque, `tdr_…`.
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    pub refresh_expires_in: u64,
 }
 
 /// Register and login bodies as they arrive, member by member (see [`Field`]).

@@ -15,6 +15,7 @@ pub mod quick_add;
 mod task;
 mod task_list;
 pub mod timestamp;
+mod tokens;
 
 pub use account::{
     AuthResponse, Credentials, CredentialsInput, RegisterInput, TimeZoneInput, User,
@@ -39,6 +40,10 @@ pub use task::{
     TitleError,
 };
 pub use task_list::{matches_search, TaskFilter, TaskPage};
+pub use tokens::{
+    AccessToken, AccessTokenInput, CreatedAccessToken, DeleteAccountInput, NewAccessToken,
+    PasswordChange, PasswordChangeInput, RefreshInput, Scope,
+};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 

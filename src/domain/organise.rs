@@ -144,7 +144,7 @@ pub enum NameError {
     Control,
 }
 
-fn parse_name(input: &str, max: usize, comma: bool) -> Result<String, NameError> {
+pub(super) fn parse_name(input: &str, max: usize, comma: bool) -> Result<String, NameError> {
     let name = input.trim();
     if name.is_empty() {
         Err(NameError::Empty)

@@ -4,12 +4,16 @@
 
 use std::net::IpAddr;
 
-use super::auth::HashError;
+use uuid::Uuid;
+
+use super::auth::{jwt, secrets, HashError};
 use super::error::Internal;
 use super::state::AppState;
 use super::time_zone::TimeZone;
 use crate::db;
-use crate::domain::{Credentials, User};
+use crate::db::sign_ins::Refreshed;
+use crate::db::users::UserRecord;
+use crate::domain::{Credentials, Email, Password, PasswordChange, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -24,6 +28,19 @@ pub enum AccountError {
     /// Password hashing is busy; nothing was done.
     #[error("password hashing is busy")]
     Busy { retry_after_secs: u64 },
+    /// The password that confirms a change of the account is wrong.
+    #[error("wrong password")]
+    WrongPassword,
+    /// A user provisioned from a main app's token has no password here to change or confirm.
+    #[error("this account has no password here")]
+    NoPassword,
+    /// A refresh token that is unknown, expired, already spent (a reuse, which ended its
+    /// sign-in) or of an ended sign-in.
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    /// The caller's user is gone.
+    #[error("the caller's user is gone")]
+    UserGone,
     #[error(transparent)]
     Internal(Internal),
 }
@@ -73,17 +90,36 @@ pub async fn login(
     credentials: Credentials,
     client_ip: Option<IpAddr>,
 ) -> Result<User, AccountError> {
-    let email = credentials.email;
+    let user = db::users::find_by_email(&state.pool, &credentials.email).await?;
+    check_password(
+        state,
+        &credentials.email,
+        user,
+        credentials.password,
+        client_ip,
+    )
+    .await
+    .map(User::from)
+}
+
+/// The one throttled password check, of a sign-in and of the requests that confirm a password
+/// (a password change, an account's deletion): they count against the same limits.
+async fn check_password(
+    state: &AppState,
+    email: &Email,
+    user: Option<UserRecord>,
+    password: Password,
+    client_ip: Option<IpAddr>,
+) -> Result<UserRecord, AccountError> {
     // The attempt is counted before the password is checked, so that concurrent attempts
     // cannot all pass the limit; a right password then takes it back (forget_email).
-    let attempt = match db::login_failures::take_attempt(&state.pool, &email, client_ip).await? {
+    let attempt = match db::login_failures::take_attempt(&state.pool, email, client_ip).await? {
         Ok(attempt) => attempt,
         Err(retry_after_secs) => return Err(AccountError::Throttled { retry_after_secs }),
     };
-    let user = db::users::find_by_email(&state.pool, &email).await?;
     let hash = user.as_ref().and_then(|user| user.password_hash.clone());
     // An unknown email is verified against a dummy hash: same time, same answer.
-    let matches = match state.passwords.verify(credentials.password, hash).await {
+    let matches = match state.passwords.verify(password, hash).await {
         Ok(matches) => matches,
         Err(HashError::Busy { retry_after_secs }) => {
             // Refused before the password was checked: not a failure of this user's.
@@ -96,6 +132,170 @@ pub async fn login(
         return Err(AccountError::InvalidCredentials);
     }
     let user = user.ok_or(AccountError::InvalidCredentials)?;
-    db::login_failures::forget_email(&state.pool, &email).await?;
+    db::login_failures::forget_email(&state.pool, email).await?;
+    Ok(user)
+}
+
+/// The tokens of an API sign-in, as the `login` shape hands them out.
+pub struct SignInTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+/// Starts an API sign-in for this user: its row, its first refresh token, an access token naming
+/// it.
+pub async fn start_sign_in(state: &AppState, user: &User) -> Result<SignInTokens, AccountError> {
+    let sign_in = Uuid::now_v7();
+    let refresh = secrets::new_refresh_token(&state.keys, user.id).map_err(internal)?;
+    db::sign_ins::start(
+        &state.pool,
+        user.id,
+        sign_in,
+        &refresh.hash,
+        state.keys.refresh_ttl,
+    )
+    .await?;
+    Ok(SignInTokens {
+        access_token: access_token(state, user, sign_in)?,
+        refresh_token: refresh.secret,
+    })
+}
+
+fn access_token(state: &AppState, user: &User, sign_in: Uuid) -> Result<String, AccountError> {
+    jwt::issue(&state.keys, user.id, &user.email, Some(sign_in)).map_err(internal)
+}
+
+fn internal(err: impl std::error::Error + Send + Sync + 'static) -> AccountError {
+    AccountError::Internal(Box::new(err))
+}
+
+/// Spends a refresh token for a new access token and a new refresh token in the same sign-in
+/// (API-accounts.md). A token spent before is a reuse: its whole sign-in ends.
+pub async fn refresh(
+    state: &AppState,
+    presented: &str,
+) -> Result<(User, SignInTokens), AccountError> {
+    let (user_id, hash) = secrets::parse_refresh_token(&state.keys, presented)
+        .ok_or(AccountError::InvalidRefreshToken)?;
+    let next = secrets::new_refresh_token(&state.keys, user_id).map_err(internal)?;
+    let refreshed = db::sign_ins::refresh(
+        &state.pool,
+        user_id,
+        &hash,
+        &next.hash,
+        state.keys.refresh_ttl,
+    )
+    .await?;
+    let sign_in = match refreshed {
+        Refreshed::Rotated { sign_in_id } => sign_in_id,
+        Refreshed::Reused { ended } => {
+            tracing::warn!(%user_id, "a spent refresh token was presented again; its sign-in ended");
+            state.sign_ins.ended_here(ended.as_slice()).await;
+            return Err(AccountError::InvalidRefreshToken);
+        }
+        Refreshed::Refused => return Err(AccountError::InvalidRefreshToken),
+    };
+    let user: User = db::users::find_by_id(&state.pool, user_id)
+        .await?
+        .ok_or(AccountError::InvalidRefreshToken)?
+        .into();
+    let tokens = SignInTokens {
+        access_token: access_token(state, &user, sign_in)?,
+        refresh_token: next.secret,
+    };
+    Ok((user, tokens))
+}
+
+/// Ends one sign-in; every server process refuses its tokens from the answer on.
+pub async fn end_sign_in(
+    state: &AppState,
+    user_id: Uuid,
+    sign_in: Uuid,
+) -> Result<(), AccountError> {
+    db::sign_ins::end(&state.pool, user_id, sign_in).await?;
+    state.sign_ins.ended_here(&[sign_in]).await;
+    Ok(())
+}
+
+/// Ends every sign-in of the user and every web session but `keep_session`.
+pub async fn end_all_sign_ins(
+    state: &AppState,
+    user_id: Uuid,
+    keep_session: Option<&str>,
+) -> Result<(), AccountError> {
+    let ended = db::sign_ins::end_all(&state.pool, user_id, keep_session).await?;
+    state.sign_ins.ended_here(&ended).await;
+    Ok(())
+}
+
+/// A confirming password's mismatch, in the terms of a change to the account.
+fn wrong_password(err: AccountError) -> AccountError {
+    match err {
+        AccountError::InvalidCredentials => AccountError::WrongPassword,
+        err => err,
+    }
+}
+
+/// The caller's user, who must have a password here.
+async fn with_password(
+    state: &AppState,
+    user_id: Uuid,
+) -> Result<(UserRecord, Email), AccountError> {
+    let user = db::users::find_by_id(&state.pool, user_id)
+        .await?
+        .ok_or(AccountError::UserGone)?;
+    if user.password_hash.is_none() {
+        return Err(AccountError::NoPassword);
+    }
+    // Stored emails were parsed when they were stored; one that no longer parses (rules
+    // tightened since) is still this user's address for throttling.
+    let email = Email::parse(&user.email).map_err(|_| AccountError::WrongPassword)?;
+    Ok((user, email))
+}
+
+/// Changes the caller's password after checking the current one (throttled as a login is), and
+/// ends every sign-in and every web session of theirs but `keep_session`. Personal access tokens
+/// are kept. The caller then starts a fresh sign-in (the API) or keeps its session (a browser).
+pub async fn change_password(
+    state: &AppState,
+    user_id: Uuid,
+    change: PasswordChange,
+    keep_session: Option<&str>,
+    client_ip: Option<IpAddr>,
+) -> Result<User, AccountError> {
+    let (user, email) = with_password(state, user_id).await?;
+    // Every stored password passed Password::parse: one that does not cannot be right.
+    let current = Password::parse(change.current).map_err(|_| AccountError::WrongPassword)?;
+    let user = check_password(state, &email, Some(user), current, client_ip)
+        .await
+        .map_err(wrong_password)?;
+    let old_hash = user.password_hash.clone().unwrap_or_default();
+    let new_hash = state.passwords.hash(change.new).await?;
+    let mut tx = state.pool.begin().await?;
+    if !db::users::set_password(&mut *tx, user_id, &old_hash, &new_hash).await? {
+        // Changed (or the user deleted) since it was checked: this request's password is stale.
+        return Err(AccountError::WrongPassword);
+    }
+    let ended = db::sign_ins::end_all(&mut *tx, user_id, keep_session).await?;
+    tx.commit().await?;
+    state.sign_ins.ended_here(&ended).await;
     Ok(user.into())
+}
+
+/// Deletes the caller's account, and with it every row of theirs, after checking the password
+/// (throttled as a login is).
+pub async fn delete_account(
+    state: &AppState,
+    user_id: Uuid,
+    password: String,
+    client_ip: Option<IpAddr>,
+) -> Result<(), AccountError> {
+    let (user, email) = with_password(state, user_id).await?;
+    let password = Password::parse(password).map_err(|_| AccountError::WrongPassword)?;
+    check_password(state, &email, Some(user), password, client_ip)
+        .await
+        .map_err(wrong_password)?;
+    // The trigger on sign_ins tells every process that the user's sign-ins are gone.
+    db::users::delete(&state.pool, user_id).await?;
+    Ok(())
 }

@@ -77,6 +77,8 @@ pub struct JwtConfig {
     /// The longest life (`exp - iat`) a token of an accepted issuer may claim: a main app's token
     /// that would never expire is refused rather than trusted forever.
     pub max_foreign_ttl: Duration,
+    /// How long a refresh token lives (`REFRESH_TTL_SECONDS`, default 30 days; API-accounts.md).
+    pub refresh_ttl: Duration,
 }
 
 impl fmt::Debug for Config {
@@ -89,6 +91,7 @@ impl fmt::Debug for Config {
             .field("jwt_audience", &self.jwt.audience)
             .field("jwt_ttl", &self.jwt.ttl)
             .field("jwt_max_foreign_ttl", &self.jwt.max_foreign_ttl)
+            .field("refresh_ttl", &self.jwt.refresh_ttl)
             .field("cors_allowed_origins", &self.cors_allowed_origins)
             .field("cookie_secure", &self.cookie_secure)
             .field("trust_proxy_headers", &self.trust_proxy_headers)
@@ -208,6 +211,12 @@ impl Config {
                 get("JWT_MAX_FOREIGN_TTL_SECONDS"),
                 86_400,
                 60..=2_592_000,
+            )?),
+            refresh_ttl: Duration::from_secs(parse_number(
+                "REFRESH_TTL_SECONDS",
+                get("REFRESH_TTL_SECONDS"),
+                2_592_000,
+                60..=31_536_000,
             )?),
         };
 

@@ -26,6 +26,18 @@ pub enum ApiError {
     InvalidToken,
     #[error("wrong email or password")]
     InvalidCredentials,
+    /// The password confirming a change of the account is wrong.
+    #[error("wrong password")]
+    WrongPassword,
+    /// A refresh token that cannot be spent (API-accounts.md).
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    /// A personal access token outside its scopes, or on a route no such token may use.
+    #[error("insufficient scope")]
+    InsufficientScope,
+    /// Something this caller may never do (a user without a password changing it).
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error("{0}")]
     BadRequest(&'static str),
     #[error("not found")]
@@ -91,9 +103,12 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Unauthenticated | Self::InvalidToken | Self::InvalidCredentials => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::Unauthenticated
+            | Self::InvalidToken
+            | Self::InvalidCredentials
+            | Self::WrongPassword
+            | Self::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
+            Self::InsufficientScope | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -152,6 +167,12 @@ impl From<AccountError> for ApiError {
                 Self::TooManyRegistrations { retry_after_secs }
             }
             AccountError::Busy { retry_after_secs } => Self::Unavailable { retry_after_secs },
+            AccountError::WrongPassword => Self::WrongPassword,
+            AccountError::NoPassword => Self::Forbidden(
+                "this account has no password here: it signs in through the app that provisioned it",
+            ),
+            AccountError::InvalidRefreshToken => Self::InvalidRefreshToken,
+            AccountError::UserGone => Self::InvalidToken,
             AccountError::Internal(cause) => Self::from_internal(cause),
         }
     }
@@ -236,6 +257,9 @@ impl From<AccountError> for AppError {
                 AppError::TooManyRegistrations { retry_after_secs }
             }
             AccountError::Busy { .. } => AppError::Unavailable,
+            AccountError::WrongPassword => AppError::InvalidCredentials,
+            err @ AccountError::NoPassword => AppError::Conflict(err.to_string()),
+            AccountError::InvalidRefreshToken | AccountError::UserGone => AppError::Unauthorized,
             AccountError::Internal(cause) => internal_cause(&*cause),
         }
     }
@@ -294,8 +318,13 @@ impl IntoResponse for ApiError {
         let status = self.status();
         // RFC 6750: a request without credentials gets a bare challenge; a bad token says so.
         let challenge = match &self {
-            Self::Unauthenticated | Self::InvalidCredentials => Some("Bearer"),
-            Self::InvalidToken => Some(r#"Bearer error="invalid_token""#),
+            Self::Unauthenticated | Self::InvalidCredentials | Self::WrongPassword => {
+                Some("Bearer")
+            }
+            Self::InvalidToken | Self::InvalidRefreshToken => {
+                Some(r#"Bearer error="invalid_token""#)
+            }
+            Self::InsufficientScope => Some(r#"Bearer error="insufficient_scope""#),
             _ => None,
         };
         let retry_after = match &self {
@@ -309,7 +338,22 @@ impl IntoResponse for ApiError {
             Self::Unauthenticated => ("a bearer token is required".into(), vec![]),
             Self::InvalidToken => ("the bearer token is invalid or expired".into(), vec![]),
             Self::InvalidCredentials => ("wrong email or password".into(), vec![]),
-            Self::BadRequest(detail) | Self::NotFound(detail) => (detail.into(), vec![]),
+            Self::WrongPassword => ("wrong password".into(), vec![]),
+            Self::InvalidRefreshToken => (
+                "the refresh token is invalid, expired, already used or of a sign-in that has \
+                 ended"
+                    .into(),
+                vec![],
+            ),
+            Self::InsufficientScope => (
+                "this personal access token may not make this request (its scopes, or a \
+                 route only a sign-in may use)"
+                    .into(),
+                vec![],
+            ),
+            Self::BadRequest(detail) | Self::NotFound(detail) | Self::Forbidden(detail) => {
+                (detail.into(), vec![])
+            }
             Self::Conflict(detail) => (detail.into_owned(), vec![]),
             Self::PayloadTooLarge => (
                 format!("the request body is larger than {MAX_BODY_BYTES} bytes"),

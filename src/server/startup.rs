@@ -66,7 +66,7 @@ impl Application {
             .map_err(|source| StartupError::Bind { addr, source })?;
         let http = config.http;
         let state = AppState::new(pool.clone(), config, leptos_options);
-        tokio::spawn(maintenance(pool.clone()));
+        tokio::spawn(maintenance(pool.clone(), state.keys.ttl));
         tokio::spawn(forget_idle_rate_limits(Arc::clone(&state.rate_limit)));
         Ok(Self {
             listener,
@@ -256,9 +256,10 @@ fn compression() -> CompressionLayer<impl Predicate> {
 /// brotli and gzip quality for answers made per request.
 const COMPRESSION_QUALITY: i32 = 4;
 
-/// Periodic clean-up of rows that no longer mean anything: expired login failures, sessions and
-/// registration attempts.
-async fn maintenance(pool: PgPool) {
+/// Periodic clean-up of rows that no longer mean anything: expired login failures, sessions,
+/// registration attempts, refresh and personal access tokens, and sign-ins none of whose access
+/// tokens (which live `access_ttl`) can still be presented.
+async fn maintenance(pool: PgPool, access_ttl: Duration) {
     let mut every = tokio::time::interval(Duration::from_secs(300));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -271,6 +272,12 @@ async fn maintenance(pool: PgPool) {
         }
         if let Err(err) = db::registrations::delete_expired(&pool).await {
             tracing::warn!(error = %err, "clean-up of expired registration attempts failed");
+        }
+        if let Err(err) = db::sign_ins::delete_expired(&pool, access_ttl).await {
+            tracing::warn!(error = %err, "clean-up of expired sign-ins failed");
+        }
+        if let Err(err) = db::access_tokens::delete_expired(&pool).await {
+            tracing::warn!(error = %err, "clean-up of expired personal access tokens failed");
         }
     }
 }

@@ -5,6 +5,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
+use super::auth::sign_ins::{self, SignIns};
 use super::auth::{Keys, Passwords};
 use super::config::Config;
 
@@ -43,10 +44,33 @@ pub struct Shared {
     pub rate_limit: Arc<ApiRateLimit>,
     /// Set when a shutdown begins: readiness answers 503 from then on.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
+    /// The API sign-ins that have ended (kept complete by a listener task of this state's own).
+    pub sign_ins: Arc<SignIns>,
+    /// Stops that listener when the state goes (a test's server, or the process's).
+    _listener: AbortOnDrop,
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl AppState {
+    /// The state, and its listener for ended sign-ins, started on the current tokio runtime.
     pub fn new(pool: PgPool, config: Config, leptos_options: LeptosOptions) -> Self {
+        let sign_ins = Arc::new(SignIns::new(config.jwt.ttl));
+        // The direct connection when one is configured (a pooler cannot hold a LISTEN), else
+        // the pool's own database.
+        let direct = config
+            .database
+            .migration_options
+            .clone()
+            .unwrap_or_else(|| (*pool.connect_options()).clone());
+        let listener = tokio::spawn(sign_ins::listen(Arc::clone(&sign_ins), direct));
         Self(Arc::new(Shared {
             pool,
             keys: Arc::new(Keys::new(&config.jwt)),
@@ -59,6 +83,8 @@ impl AppState {
             leptos_options,
             renders: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_RENDERS)),
             draining: Arc::default(),
+            sign_ins,
+            _listener: AbortOnDrop(listener.abort_handle()),
         }))
     }
 }

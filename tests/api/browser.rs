@@ -72,7 +72,7 @@ fn location(response: &Response) -> String {
 }
 
 /// Signs in through the form and returns the session cookie pair.
-async fn sign_in(app: &TestApp, email: &str) -> String {
+pub(crate) async fn sign_in(app: &TestApp, email: &str) -> String {
     let response = own_form_post(
         app,
         "/rpc/login",
@@ -96,7 +96,7 @@ async fn browse(app: &TestApp, path: &str, cookie: Option<&str>) -> Response {
     request.send().await.unwrap()
 }
 
-async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> Response {
+pub(crate) async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> Response {
     browse(app, path, Some(cookie)).await
 }
 

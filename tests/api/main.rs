@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod accounts;
 mod assets;
 mod auth;
 mod browser;

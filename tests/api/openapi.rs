@@ -14,9 +14,10 @@ use crate::helpers::{TestApp, NOT_UTF8_JSON};
 /// The contract's pages this build implements, as committed with the tests. An extension page
 /// joins this list (and tests/api/) with the issue that implements it, so that a page whose
 /// issue is not done yet never breaks the build.
-const CONTRACT: [(&str, &str); 2] = [
+const CONTRACT: [(&str, &str); 3] = [
     ("API.md", include_str!("API.md")),
     ("API-organise.md", include_str!("API-organise.md")),
+    ("API-accounts.md", include_str!("API-accounts.md")),
 ];
 
 /// Every page of the contract, as one text; when the team's shared copy of a page sits beside
@@ -97,12 +98,19 @@ async fn every_operation_of_the_contract_is_documented(pool: PgPool) {
     assert_eq!(documented, operations);
 }
 
-/// Whether the contract has this path take a bearer token: a user's own data and settings.
+/// Whether the contract has this path take a bearer token: a user's own data, settings and
+/// credentials (a refresh presents its refresh token in the body instead).
 fn needs_token(path: &str) -> bool {
-    ["/api/tasks", "/api/projects", "/api/labels"]
+    ["/api/tasks", "/api/projects", "/api/labels", "/api/tokens"]
         .iter()
         .any(|prefix| path.starts_with(prefix))
-        || path == "/api/auth/me"
+        || [
+            "/api/auth/me",
+            "/api/auth/logout",
+            "/api/auth/logout-all",
+            "/api/auth/password",
+        ]
+        .contains(&path)
 }
 
 #[sqlx::test]

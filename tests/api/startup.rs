@@ -120,11 +120,14 @@ async fn the_binary_migrates_then_serves(pool: PgPool) {
         tables,
         [
             "_sqlx_migrations",
+            "access_tokens",
             "labels",
             "login_failures",
             "projects",
+            "refresh_tokens",
             "registration_attempts",
             "sessions",
+            "sign_ins",
             "task_labels",
             "tasks",
             "users"

@@ -7,8 +7,12 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 
-use super::identity::{AuthError, Caller};
+use axum::http::Method;
+
+use super::identity::{Access, AuthError, Caller};
 use super::jwt::{self, Claims, Keys};
+use super::secrets;
+use crate::domain::Scope;
 use crate::server::error::ApiError;
 use crate::server::rate_limit::{Decision, DecisionSlot};
 use crate::server::state::AppState;
@@ -39,15 +43,26 @@ fn bearer_claims(headers: &HeaderMap, keys: &Keys) -> Result<Claims, AuthError> 
     })
 }
 
-/// The API's caller: its bearer token, verified, through the one identity step; then one request
-/// taken from the caller's rate limit (a 429 past it), its state left for the response's
-/// `RateLimit` headers.
+/// The API's caller: its bearer token (an access token, verified, through the one identity step;
+/// or a personal access token, looked up), allowed this request by its scopes (a 403 outside
+/// them); then one request taken from the caller's rate limit (a 429 past it), its state left for
+/// the response's `RateLimit` headers.
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let claims = bearer_claims(&parts.headers, &state.keys)?;
-        let caller = Caller::from_claims(state, claims).await?;
+        let token = bearer_token(&parts.headers)?;
+        let caller = if token.starts_with(secrets::ACCESS_PREFIX) {
+            Caller::from_access_token(state, token).await?
+        } else {
+            let claims = bearer_claims(&parts.headers, &state.keys)?;
+            Caller::from_claims(state, claims).await?
+        };
+        if let Access::Scoped(scopes) = &caller.access {
+            if !allows(scopes, &parts.method, parts.uri.path()) {
+                return Err(ApiError::InsufficientScope);
+            }
+        }
         let decision = state.rate_limit.check(caller.id);
         if let Some(slot) = parts.extensions.get::<DecisionSlot>() {
             slot.set(decision);
@@ -59,6 +74,31 @@ impl FromRequestParts<AppState> for Caller {
             }
         }
     }
+}
+
+/// The areas of the API a personal access token's scopes cover (API-accounts.md).
+const SCOPED_AREAS: [&str; 5] = ["tasks", "projects", "labels", "changes", "events"];
+
+/// Whether a personal access token with `scopes` may make this request: `tasks:read` for a `GET`
+/// (or `HEAD`) in one of [`SCOPED_AREAS`], `tasks:write` for any other method there; `GET
+/// /api/auth/me` with any scope; nothing else (tokens, passwords, sign-ins, the account).
+/// `path` with or without the API's `/api` prefix (inside the nested router it has none).
+pub fn allows(scopes: &[Scope], method: &Method, path: &str) -> bool {
+    let path = path.strip_prefix("/api").unwrap_or(path);
+    let reading = method == Method::GET || method == Method::HEAD;
+    if path == "/auth/me" {
+        return reading;
+    }
+    let area = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    if !SCOPED_AREAS.contains(&area) {
+        return false;
+    }
+    let need = if reading {
+        Scope::TasksRead
+    } else {
+        Scope::TasksWrite
+    };
+    scopes.contains(&need)
 }
 
 /// The client's address, for throttling (see [`throttle_address`]).
@@ -153,6 +193,33 @@ mod tests {
             bearer_token(&headers("Bearer ")),
             Err(AuthError::Missing | AuthError::Refused)
         ));
+    }
+
+    #[test]
+    fn scopes_cover_their_areas_and_nothing_else() {
+        use Scope::{TasksRead as R, TasksWrite as W};
+        let get = Method::GET;
+        let post = Method::POST;
+        assert!(allows(&[R], &get, "/api/tasks"));
+        assert!(allows(&[R], &get, "/tasks/abc"));
+        assert!(allows(&[R], &Method::HEAD, "/api/labels"));
+        assert!(!allows(&[R], &post, "/api/tasks"));
+        assert!(allows(&[W], &post, "/api/tasks"));
+        assert!(allows(&[W], &Method::DELETE, "/api/projects/x"));
+        assert!(!allows(&[W], &get, "/api/tasks"));
+        assert!(allows(&[R, W], &Method::PATCH, "/api/tasks/x"));
+        assert!(allows(&[R], &get, "/api/changes"));
+        assert!(allows(&[R], &get, "/api/events"));
+        // The account and credentials: only GET /api/auth/me, with any scope.
+        assert!(allows(&[W], &get, "/api/auth/me"));
+        assert!(!allows(&[R, W], &Method::PATCH, "/api/auth/me"));
+        assert!(!allows(&[R, W], &Method::DELETE, "/api/auth/me"));
+        assert!(!allows(&[R, W], &get, "/api/tokens"));
+        assert!(!allows(&[R, W], &post, "/api/auth/logout"));
+        assert!(!allows(&[R, W], &post, "/api/auth/password"));
+        // Look-alike paths are not areas.
+        assert!(!allows(&[R, W], &get, "/api/tasksx"));
+        assert!(!allows(&[R, W], &get, "/api/"));
     }
 
     fn ip(text: &str) -> IpAddr {

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use super::jwt::Claims;
 use crate::db;
-use crate::domain::{Email, User};
+use crate::domain::{Email, Scope, User};
+use crate::server::auth::sign_ins::Known;
 use crate::server::error::Internal;
 use crate::server::state::AppState;
 
@@ -43,6 +44,7 @@ impl NotFound {
     pub const TASK: Self = Self("task not found");
     pub const PROJECT: Self = Self("project not found");
     pub const LABEL: Self = Self("label not found");
+    pub const ACCESS_TOKEN: Self = Self("personal access token not found");
 }
 
 /// Either answer to "nothing found": the caller's user is gone, or the thing is not theirs.
@@ -66,8 +68,22 @@ pub enum Absent {
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub id: Uuid,
+    /// The API sign-in of the caller's access token, if it belongs to one (API-accounts.md).
+    pub sign_in: Option<Uuid>,
+    /// What the credentials may do: everything, or a personal access token's scopes.
+    pub access: Access,
     /// The user's record, read at most once per request (clones share it).
     user: Arc<OnceCell<User>>,
+}
+
+/// What a caller's credentials allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// A sign-in's access token, a main app's token or a browser session: all of the API.
+    Full,
+    /// A personal access token: its scopes, and never the management of credentials or the
+    /// account.
+    Scoped(Vec<Scope>),
 }
 
 impl Caller {
@@ -76,7 +92,22 @@ impl Caller {
     /// use, unless that email already belongs to someone else.
     pub async fn from_claims(state: &AppState, claims: Claims) -> Result<Self, AuthError> {
         if claims.iss == state.keys.issuer {
-            return Ok(Self::trusted(claims.sub));
+            if let Some(sign_in) = claims.sid {
+                let live = match state.sign_ins.check(sign_in) {
+                    Known::Live => true,
+                    Known::Ended => false,
+                    Known::Unknown => {
+                        db::sign_ins::is_live(&state.pool, claims.sub, sign_in).await?
+                    }
+                };
+                if !live {
+                    return Err(AuthError::Refused);
+                }
+            }
+            return Ok(Self {
+                sign_in: claims.sid,
+                ..Self::trusted(claims.sub)
+            });
         }
         // A foreign token without a usable email only reaches a user it already created.
         let email = claims.email.as_deref().and_then(|e| Email::parse(e).ok());
@@ -91,6 +122,8 @@ impl Caller {
     pub fn trusted(id: Uuid) -> Self {
         Self {
             id,
+            sign_in: None,
+            access: Access::Full,
             user: Arc::default(),
         }
     }
@@ -99,8 +132,24 @@ impl Caller {
     pub fn known(user: User) -> Self {
         Self {
             id: user.id,
+            sign_in: None,
+            access: Access::Full,
             user: Arc::new(OnceCell::new_with(Some(user))),
         }
+    }
+
+    /// The caller a presented personal access token names, if it is known, unexpired and
+    /// matches (see `db::access_tokens::authenticate`).
+    pub async fn from_access_token(state: &AppState, secret: &str) -> Result<Self, AuthError> {
+        let (user_id, id, hash) =
+            super::secrets::parse_access_token(&state.keys, secret).ok_or(AuthError::Refused)?;
+        let scopes = db::access_tokens::authenticate(&state.pool, user_id, id, &hash)
+            .await?
+            .ok_or(AuthError::Refused)?;
+        Ok(Self {
+            access: Access::Scoped(scopes),
+            ..Self::trusted(user_id)
+        })
     }
 
     /// The caller's user record: looked up once, unless this step already read it. A user that

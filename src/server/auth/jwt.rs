@@ -21,6 +21,10 @@ pub struct Keys {
     pub audience: Option<String>,
     pub ttl: Duration,
     max_foreign_ttl: u64,
+    /// The key of the keyed hash under which refresh tokens and personal access tokens are
+    /// stored (see `super::secrets`).
+    pub(super) secret_key: hmac::Hmac<sha2::Sha256>,
+    pub refresh_ttl: Duration,
 }
 
 impl Keys {
@@ -52,6 +56,8 @@ impl Keys {
             audience: config.audience.clone(),
             ttl: config.ttl,
             max_foreign_ttl: config.max_foreign_ttl.as_secs(),
+            secret_key: super::secrets::hash_key(secret),
+            refresh_ttl: config.refresh_ttl,
         }
     }
 }
@@ -69,6 +75,10 @@ pub struct Claims {
     #[serde(default)]
     pub iat: Option<u64>,
     pub exp: u64,
+    /// The API sign-in this token belongs to (API-accounts.md): refused once it has ended.
+    /// Tokens without one (a main app's, ours from before sign-ins) end only when they expire.
+    #[serde(default)]
+    pub sid: Option<Uuid>,
 }
 
 /// The claims of tokens Taskdeck issues.
@@ -81,6 +91,8 @@ struct IssuedClaims<'a> {
     iss: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     aud: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<Uuid>,
 }
 
 /// Why a token was refused: for the log only; every case is the same 401 to the client.
@@ -124,8 +136,14 @@ pub fn verify(keys: &Keys, token: &str) -> Result<Claims, TokenError> {
     Ok(claims)
 }
 
-/// A fresh access token for this user.
-pub fn issue(keys: &Keys, user_id: Uuid, email: &str) -> Result<String, TokenError> {
+/// A fresh access token for this user, in the API sign-in `sid` if given (the browser's session
+/// holds tokens without one: the session is what a sign-out ends).
+pub fn issue(
+    keys: &Keys,
+    user_id: Uuid,
+    email: &str,
+    sid: Option<Uuid>,
+) -> Result<String, TokenError> {
     let now = jsonwebtoken::get_current_timestamp();
     let claims = IssuedClaims {
         sub: user_id,
@@ -134,6 +152,7 @@ pub fn issue(keys: &Keys, user_id: Uuid, email: &str) -> Result<String, TokenErr
         exp: now + keys.ttl.as_secs(),
         iss: &keys.issuer,
         aud: keys.audience.as_deref(),
+        sid,
     };
     Ok(jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -167,20 +186,24 @@ pub(crate) mod tests {
     fn issued_tokens_verify() {
         let keys = keys(&[]);
         let id = Uuid::now_v7();
-        let token = issue(&keys, id, "ada@example.com").expect("token");
+        let token = issue(&keys, id, "ada@example.com", None).expect("token");
         let claims = verify(&keys, &token).expect("valid");
         assert_eq!(claims.sub, id);
         assert_eq!(claims.iss, "taskdeck");
         assert_eq!(claims.email.as_deref(), Some("ada@example.com"));
+        assert_eq!(claims.sid, None);
+        let sid = Uuid::now_v7();
+        let token = issue(&keys, id, "ada@example.com", Some(sid)).expect("token");
+        assert_eq!(verify(&keys, &token).expect("valid").sid, Some(sid));
     }
 
     #[test]
     fn audience_is_required_once_configured() {
         let with_aud = keys(&[("JWT_AUDIENCE", "tasks")]);
         let without = keys(&[]);
-        let token = issue(&with_aud, Uuid::now_v7(), "a@example.com").expect("token");
+        let token = issue(&with_aud, Uuid::now_v7(), "a@example.com", None).expect("token");
         assert!(verify(&with_aud, &token).is_ok());
-        let token = issue(&without, Uuid::now_v7(), "a@example.com").expect("token");
+        let token = issue(&without, Uuid::now_v7(), "a@example.com", None).expect("token");
         assert!(verify(&with_aud, &token).is_err());
     }
 

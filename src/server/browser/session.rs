@@ -23,7 +23,7 @@ use crate::server::state::AppState;
 pub const SESSION_COOKIE: &str = "taskdeck_session";
 
 const JWT_KEY: &str = "jwt";
-const USER_KEY: &str = "user_id";
+use crate::db::sessions::USER_KEY;
 /// When the session's lifetime last restarted (Unix seconds).
 const RENEWED_KEY: &str = "renewed_at";
 /// A session's 7 days restart with use, at most once an hour: tower-sessions writes a session
@@ -169,7 +169,7 @@ impl BrowserSession {
         user_id: Uuid,
         email: &str,
     ) -> Result<(), AppError> {
-        let token = jwt::issue(&state.keys, user_id, email).map_err(|err| internal(&err))?;
+        let token = jwt::issue(&state.keys, user_id, email, None).map_err(|err| internal(&err))?;
         self.session
             .insert(USER_KEY, user_id)
             .await

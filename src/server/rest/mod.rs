@@ -7,6 +7,7 @@ pub mod labels;
 pub mod openapi;
 pub mod projects;
 pub mod tasks;
+pub mod tokens;
 
 use axum::extract::Request;
 use std::time::Duration;
@@ -34,6 +35,7 @@ pub fn mount(app: Router<AppState>, state: &AppState) -> Router<AppState> {
         .merge(tasks::router())
         .merge(projects::router())
         .merge(labels::router())
+        .merge(tokens::router())
         .merge(docs::router())
         .route("/openapi.json", axum::routing::get(openapi::openapi_json))
         .fallback(not_found)

@@ -9,10 +9,12 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi, ToResponse, ToSchema};
 
-use super::{auth, labels, projects, tasks};
+use super::{auth, labels, projects, tasks, tokens};
 use crate::domain::{
-    AuthResponse, CredentialsInput, FieldError, Label, LabelInput, MoveInput, Problem, Project,
-    ProjectInput, RegisterInput, Task, TaskInput, TaskPatchInput, TimeZoneInput, User,
+    AccessToken, AccessTokenInput, AuthResponse, CreatedAccessToken, CredentialsInput,
+    DeleteAccountInput, FieldError, Label, LabelInput, MoveInput, PasswordChangeInput, Problem,
+    Project, ProjectInput, RefreshInput, RegisterInput, Scope, Task, TaskInput, TaskPatchInput,
+    TimeZoneInput, User,
 };
 use crate::server::health::{self, HealthStatus};
 
@@ -33,6 +35,14 @@ pub const BEARER: &str = "bearer";
         auth::login,
         auth::me,
         auth::update_me,
+        auth::delete_me,
+        auth::refresh,
+        auth::logout,
+        auth::logout_all,
+        auth::change_password,
+        tokens::list,
+        tokens::create,
+        tokens::revoke,
         tasks::list,
         tasks::create,
         tasks::get_one,
@@ -65,6 +75,13 @@ pub const BEARER: &str = "bearer";
             CredentialsInput,
             RegisterInput,
             TimeZoneInput,
+            RefreshInput,
+            PasswordChangeInput,
+            DeleteAccountInput,
+            AccessToken,
+            AccessTokenInput,
+            CreatedAccessToken,
+            Scope,
             Project,
             Label,
             ProjectInput,
@@ -79,6 +96,7 @@ pub const BEARER: &str = "bearer";
         responses(
             BadRequest,
             Unauthorized,
+            Forbidden,
             NotFound,
             Conflict,
             PayloadTooLarge,
@@ -92,7 +110,8 @@ pub const BEARER: &str = "bearer";
     ),
     modifiers(&BearerScheme, &PublicOperations),
     tags(
-        (name = "auth", description = "Accounts and tokens"),
+        (name = "auth", description = "Accounts, sign-ins and their tokens"),
+        (name = "tokens", description = "Personal access tokens"),
         (name = "tasks", description = "A user's tasks"),
         (name = "projects", description = "Named lists of tasks"),
         (name = "labels", description = "Names tasks carry"),
@@ -114,8 +133,10 @@ impl Modify for BearerScheme {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "An HS256 JWT from /api/auth/register or /api/auth/login, or one minted by \
-                         a trusted main app sharing the secret.",
+                        "An HS256 JWT from /api/auth/register, /api/auth/login or \
+                         /api/auth/refresh, or one minted by a trusted main app sharing the \
+                         secret; or a personal access token (`tdp_…`) from /api/tokens, within \
+                         its scopes.",
                     ))
                     .build(),
             ),
@@ -148,8 +169,16 @@ impl Modify for PublicOperations {
                     .get_or_insert_with(Vec::new)
                     .iter()
                     .any(|requirement| requirement != &Default::default());
-                // Every caller with a token has a request rate limit.
+                // Every caller with a token has a request rate limit, and a personal access
+                // token may be outside its scopes.
                 if secured {
+                    operation
+                        .responses
+                        .responses
+                        .entry("403".to_owned())
+                        .or_insert_with(|| {
+                            utoipa::openapi::Ref::from_response_name("Forbidden").into()
+                        });
                     operation
                         .responses
                         .responses
@@ -264,6 +293,17 @@ pub struct BadRequest(Problem);
 )]
 #[allow(dead_code)]
 pub struct Unauthorized(Problem);
+
+/// A personal access token outside its scopes, or on a route only a sign-in may use
+/// (`WWW-Authenticate: Bearer error="insufficient_scope"`); or, for a password change or an
+/// account's deletion, a user without a password here.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("WWW-Authenticate" = String, description = "`Bearer error=\"insufficient_scope\"` for a personal access token"))
+)]
+#[allow(dead_code)]
+pub struct Forbidden(Problem);
 
 /// No such task, project or label for this user (also for ids that are not UUIDs, and for other
 /// users' tasks, projects and labels: the two are indistinguishable).

@@ -47,11 +47,16 @@ impl TestApp {
     /// [`DbProxy::statements`] counts exactly what each request sends: TLS off (the proxy reads
     /// the wire) and one connection (a second one would be opened, and set up, while the first
     /// is still being returned to the pool, and its set-up statement would count against a
-    /// request).
+    /// request). The listener for ended sign-ins connects around the proxy (as it would
+    /// around a pooler, through `DATABASE_MIGRATION_URL`): its statements are not a request's.
     pub async fn spawn_counting_statements(pool: &PgPool) -> (Self, DbProxy) {
         let proxy = DbProxy::for_pool(pool).await;
         let options = proxy.connect_options(pool).ssl_mode(PgSslMode::Disable);
-        let app = Self::spawn(taskdeck::db::pool(options, 1)).await;
+        let direct = super::config::database_url(pool);
+        let app = Self::builder(taskdeck::db::pool(options, 1))
+            .config(&[("DATABASE_MIGRATION_URL", direct.as_str())])
+            .spawn()
+            .await;
         (app, proxy)
     }
 
