@@ -5,7 +5,7 @@ use leptos_meta::provide_meta_context;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
 
-use crate::pages::{Home, LoginPage, NotFound, RegisterPage, TasksPage};
+use crate::pages::{Home, LoginPage, NotFound, RegisterPage, SettingsPage, TasksPage};
 
 /// The document around the app: rendered on the server only.
 #[cfg(feature = "ssr")]
@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                     // Async: the whole page (and its redirect, when signed out) is decided
                     // before the first byte is sent.
                     <Route path=StaticSegment("tasks") view=TasksPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

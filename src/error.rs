@@ -14,6 +14,9 @@ pub enum AppError {
     Validation(Vec<FieldError>),
     #[error("Wrong email or password.")]
     InvalidCredentials,
+    /// The password confirming a change of the account.
+    #[error("That is not your current password.")]
+    WrongPassword,
     #[error("An account with this email already exists. Sign in instead?")]
     EmailTaken,
     /// A name already in use, or a limit reached: the server's words, for the person.

@@ -60,8 +60,16 @@ prepare() { # prepare NAME BINARY SEED
   start "$2" "$url" # applies that build's migrations
   stop
   psql "$url" -q -f "$3" >/dev/null
-  # Tokens for the sample users, whatever columns that seed's bench_sample has after its n.
-  psql "$url" -tA -F'|' -c "SELECT * FROM bench_sample ORDER BY n" | cut -d'|' -f2- |
+  # Tokens for the sample users, whatever columns that seed's bench_sample has after its n; in a
+  # sign-in of their own where the build has sign-ins (as scripts/bench does).
+  local sample="SELECT * FROM bench_sample ORDER BY n"
+  if [ "$(psql "$url" -tAc "SELECT to_regclass('sign_ins') IS NOT NULL")" = t ]; then
+    sample="WITH s AS (INSERT INTO sign_ins (user_id, id, expires_at)
+                       SELECT user_id, gen_random_uuid(), now() + interval '30 days' FROM bench_sample
+                       RETURNING user_id, id)
+             SELECT b.*, s.id FROM bench_sample b JOIN s USING (user_id) ORDER BY b.n"
+  fi
+  psql "$url" -tA -F'|' -c "$sample" | cut -d'|' -f2- |
     node "$ROOT/scripts/bench.d/mint.mjs" >"$WORK/$1.data"
   note "$1: $(psql "$url" -tAc 'SELECT count(*) FROM tasks') tasks"
 }

@@ -38,8 +38,8 @@ impl From<Row> for AccessToken {
     }
 }
 
-/// Creates a token, unless the user already holds `limit`: the user's row is locked first, so
-/// that concurrent creates count one after the other.
+/// Creates a token, unless the user already holds `limit` unexpired ones: the user's row is
+/// locked first, so that concurrent creates count one after the other.
 pub async fn create(
     pool: &PgPool,
     user_id: Uuid,
@@ -63,7 +63,8 @@ pub async fn create(
         Row,
         r#"INSERT INTO access_tokens (user_id, id, name, scopes, hash, expires_at)
            SELECT $1, $2, $3, $4, $5, $6
-           WHERE (SELECT count(*) FROM access_tokens WHERE user_id = $1) < $7
+           WHERE (SELECT count(*) FROM access_tokens
+                  WHERE user_id = $1 AND (expires_at IS NULL OR expires_at > now())) < $7
            RETURNING id, name, scopes, created_at, expires_at, last_used_at"#,
         user_id,
         id,

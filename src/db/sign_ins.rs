@@ -16,30 +16,41 @@ fn seconds(duration: Duration) -> f64 {
     duration.as_secs_f64()
 }
 
-/// Starts a sign-in with its first refresh token, valid for `refresh_ttl`.
+/// Starts a sign-in with its first refresh token, valid for `refresh_ttl`, if the user is still
+/// there with the password hash that was just verified (`None`: any). The user's row is share-
+/// locked by the statement, so a password change (or a deletion) running at the same time
+/// either commits first, and then this finds the hash changed and starts nothing, or waits for
+/// this to commit, and then ends the new sign-in with the others. Whether it started.
 pub async fn start(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
     sign_in_id: Uuid,
     refresh_hash: &Hash,
     refresh_ttl: Duration,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        r#"WITH started AS (
+    verified_password_hash: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let started = sqlx::query_scalar!(
+        r#"WITH verified AS (
+               SELECT id FROM users
+               WHERE id = $1 AND ($5::text IS NULL OR password_hash = $5)
+               FOR SHARE
+           ), started AS (
                INSERT INTO sign_ins (user_id, id, expires_at)
-               VALUES ($1, $2, now() + make_interval(secs => $4))
+               SELECT id, $2, now() + make_interval(secs => $4) FROM verified
                RETURNING user_id, id, expires_at
            )
            INSERT INTO refresh_tokens (user_id, hash, sign_in_id, expires_at)
-           SELECT user_id, $3, id, expires_at FROM started"#,
+           SELECT user_id, $3, id, expires_at FROM started
+           RETURNING sign_in_id"#,
         user_id,
         sign_in_id,
         refresh_hash.as_slice(),
         seconds(refresh_ttl),
+        verified_password_hash,
     )
-    .execute(db)
+    .fetch_optional(db)
     .await?;
-    Ok(())
+    Ok(started.is_some())
 }
 
 /// What presenting a refresh token did.
@@ -192,8 +203,9 @@ pub async fn ended_within(
 }
 
 /// Periodic clean-up: refresh tokens past their expiry, and sign-ins none of whose tokens can
-/// still be presented (ended, or with their last refresh token expired, `access_ttl` ago).
-pub async fn delete_expired(pool: &PgPool, access_ttl: Duration) -> Result<u64, sqlx::Error> {
+/// still be presented (ended, or with their last refresh token expired, `keep_for` ago: see
+/// `server::auth::sign_ins::remember_for`).
+pub async fn delete_expired(pool: &PgPool, keep_for: Duration) -> Result<u64, sqlx::Error> {
     let tokens = sqlx::query!("DELETE FROM refresh_tokens WHERE expires_at <= now()")
         .execute(pool)
         .await?
@@ -201,7 +213,7 @@ pub async fn delete_expired(pool: &PgPool, access_ttl: Duration) -> Result<u64, 
     let sign_ins = sqlx::query!(
         r#"DELETE FROM sign_ins
            WHERE LEAST(ended_at, expires_at) < now() - make_interval(secs => $1)"#,
-        seconds(access_ttl),
+        seconds(keep_for),
     )
     .execute(pool)
     .await?

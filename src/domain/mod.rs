@@ -42,7 +42,7 @@ pub use task::{
 pub use task_list::{matches_search, TaskFilter, TaskPage};
 pub use tokens::{
     AccessToken, AccessTokenInput, CreatedAccessToken, DeleteAccountInput, NewAccessToken,
-    PasswordChange, PasswordChangeInput, RefreshInput, Scope,
+    PasswordChange, PasswordChangeInput, RefreshInput, Scope, Settings,
 };
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};

@@ -147,6 +147,18 @@ fn parse_scopes(texts: Vec<String>) -> Result<Vec<Scope>, String> {
     Ok(scopes.into_iter().collect())
 }
 
+/// What the settings page shows: the account, and its personal access tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub email: String,
+    pub timezone: String,
+    /// Users provisioned by a main app have none here: no password change, no deletion here.
+    pub has_password: bool,
+    pub tokens: Vec<AccessToken>,
+    /// A token just created by a form posted without JavaScript: its secret, shown once.
+    pub new_token: Option<String>,
+}
+
 /// `POST /api/auth/refresh`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -67,7 +67,7 @@ pub async fn register(
     credentials: Credentials,
     timezone: &TimeZone,
     client_ip: Option<IpAddr>,
-) -> Result<User, AccountError> {
+) -> Result<Verified, AccountError> {
     if let Some(client_ip) = client_ip {
         let limit = state.config.max_registrations_per_hour;
         if let Err(retry_after_secs) =
@@ -77,10 +77,29 @@ pub async fn register(
         }
     }
     let hash = state.passwords.hash(credentials.password).await?;
-    db::users::create(&state.pool, &credentials.email, &hash, timezone)
+    let user = db::users::create(&state.pool, &credentials.email, &hash, timezone)
         .await?
-        .map(User::from)
-        .ok_or(AccountError::EmailTaken)
+        .ok_or(AccountError::EmailTaken)?;
+    Ok(Verified {
+        user: user.into(),
+        password_hash: Some(hash),
+    })
+}
+
+/// A user whose password was just checked (or set), and the hash it was checked against: a
+/// sign-in started from it holds only while that hash does (see `db::sign_ins::start`).
+pub struct Verified {
+    pub user: User,
+    pub password_hash: Option<String>,
+}
+
+impl From<UserRecord> for Verified {
+    fn from(record: UserRecord) -> Self {
+        Self {
+            password_hash: record.password_hash.clone(),
+            user: record.into(),
+        }
+    }
 }
 
 /// Checks the password, with throttling: 10 failures per email or 50 per client address within
@@ -89,7 +108,7 @@ pub async fn login(
     state: &AppState,
     credentials: Credentials,
     client_ip: Option<IpAddr>,
-) -> Result<User, AccountError> {
+) -> Result<Verified, AccountError> {
     let user = db::users::find_by_email(&state.pool, &credentials.email).await?;
     check_password(
         state,
@@ -99,7 +118,7 @@ pub async fn login(
         client_ip,
     )
     .await
-    .map(User::from)
+    .map(Verified::from)
 }
 
 /// The one throttled password check, of a sign-in and of the requests that confirm a password
@@ -143,18 +162,27 @@ pub struct SignInTokens {
 }
 
 /// Starts an API sign-in for this user: its row, its first refresh token, an access token naming
-/// it.
-pub async fn start_sign_in(state: &AppState, user: &User) -> Result<SignInTokens, AccountError> {
+/// it. Refused (as a wrong password would be) when the password changed, or the user went,
+/// since it was verified.
+pub async fn start_sign_in(
+    state: &AppState,
+    verified: &Verified,
+) -> Result<SignInTokens, AccountError> {
+    let user = &verified.user;
     let sign_in = Uuid::now_v7();
     let refresh = secrets::new_refresh_token(&state.keys, user.id).map_err(internal)?;
-    db::sign_ins::start(
+    let started = db::sign_ins::start(
         &state.pool,
         user.id,
         sign_in,
         &refresh.hash,
         state.keys.refresh_ttl,
+        verified.password_hash.as_deref(),
     )
     .await?;
+    if !started {
+        return Err(AccountError::InvalidCredentials);
+    }
     Ok(SignInTokens {
         access_token: access_token(state, user, sign_in)?,
         refresh_token: refresh.secret,
@@ -247,8 +275,8 @@ async fn with_password(
     if user.password_hash.is_none() {
         return Err(AccountError::NoPassword);
     }
-    // Stored emails were parsed when they were stored; one that no longer parses (rules
-    // tightened since) is still this user's address for throttling.
+    // Stored emails were parsed when they were stored. One that no longer parses (had the rules
+    // tightened since) could not be throttled by, so it is refused rather than left unthrottled.
     let email = Email::parse(&user.email).map_err(|_| AccountError::WrongPassword)?;
     Ok((user, email))
 }
@@ -262,7 +290,7 @@ pub async fn change_password(
     change: PasswordChange,
     keep_session: Option<&str>,
     client_ip: Option<IpAddr>,
-) -> Result<User, AccountError> {
+) -> Result<Verified, AccountError> {
     let (user, email) = with_password(state, user_id).await?;
     // Every stored password passed Password::parse: one that does not cannot be right.
     let current = Password::parse(change.current).map_err(|_| AccountError::WrongPassword)?;
@@ -279,7 +307,10 @@ pub async fn change_password(
     let ended = db::sign_ins::end_all(&mut *tx, user_id, keep_session).await?;
     tx.commit().await?;
     state.sign_ins.ended_here(&ended).await;
-    Ok(user.into())
+    Ok(Verified {
+        user: user.into(),
+        password_hash: Some(new_hash),
+    })
 }
 
 /// Deletes the caller's account, and with it every row of theirs, after checking the password
@@ -295,7 +326,12 @@ pub async fn delete_account(
     check_password(state, &email, Some(user), password, client_ip)
         .await
         .map_err(wrong_password)?;
-    // The trigger on sign_ins tells every process that the user's sign-ins are gone.
-    db::users::delete(&state.pool, user_id).await?;
+    // Ended first, in the same transaction, so that every process (this one at once) counts
+    // them ended, not merely gone.
+    let mut tx = state.pool.begin().await?;
+    let ended = db::sign_ins::end_all(&mut *tx, user_id, None).await?;
+    db::users::delete(&mut *tx, user_id).await?;
+    tx.commit().await?;
+    state.sign_ins.ended_here(&ended).await;
     Ok(())
 }

@@ -257,7 +257,7 @@ impl From<AccountError> for AppError {
                 AppError::TooManyRegistrations { retry_after_secs }
             }
             AccountError::Busy { .. } => AppError::Unavailable,
-            AccountError::WrongPassword => AppError::InvalidCredentials,
+            AccountError::WrongPassword => AppError::WrongPassword,
             err @ AccountError::NoPassword => AppError::Conflict(err.to_string()),
             AccountError::InvalidRefreshToken | AccountError::UserGone => AppError::Unauthorized,
             AccountError::Internal(cause) => internal_cause(&*cause),
@@ -301,7 +301,9 @@ impl IntoResponse for AppError {
 pub fn app_error_status(err: &AppError) -> StatusCode {
     match err {
         AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::InvalidCredentials | AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+        AppError::InvalidCredentials | AppError::WrongPassword | AppError::Unauthorized => {
+            StatusCode::UNAUTHORIZED
+        }
         AppError::EmailTaken | AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::TooManyAttempts { .. } | AppError::TooManyRegistrations { .. } => {

@@ -273,7 +273,8 @@ async fn maintenance(pool: PgPool, access_ttl: Duration) {
         if let Err(err) = db::registrations::delete_expired(&pool).await {
             tracing::warn!(error = %err, "clean-up of expired registration attempts failed");
         }
-        if let Err(err) = db::sign_ins::delete_expired(&pool, access_ttl).await {
+        let keep_for = super::auth::sign_ins::remember_for(access_ttl);
+        if let Err(err) = db::sign_ins::delete_expired(&pool, keep_for).await {
             tracing::warn!(error = %err, "clean-up of expired sign-ins failed");
         }
         if let Err(err) = db::access_tokens::delete_expired(&pool).await {

@@ -32,6 +32,19 @@ impl TimeZone {
         self.0.name()
     }
 
+    /// The first instant after `date` ends in this zone (its next midnight, or the first time
+    /// after it where a change of clocks skips midnight).
+    pub fn end_of_day(&self, date: NaiveDate) -> Option<chrono::DateTime<Utc>> {
+        use chrono::TimeZone as _;
+        let next = date.succ_opt()?.and_time(NaiveTime::MIN);
+        (0..=3).find_map(|hours| {
+            self.0
+                .from_local_datetime(&(next + chrono::Duration::hours(hours)))
+                .earliest()
+                .map(|at| at.with_timezone(&Utc))
+        })
+    }
+
     /// The date and the wall-clock time in this zone now.
     pub fn now(&self) -> (NaiveDate, NaiveTime) {
         let local = Utc::now().with_timezone(&self.0);
@@ -54,6 +67,27 @@ mod tests {
         for bad in ["", "Mars/Olympus", "europe/berlin", "UTC\0", "+01:00"] {
             assert!(TimeZone::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_day_ends_at_the_zones_next_midnight() {
+        let date = NaiveDate::from_ymd_opt(2026, 3, 28).unwrap();
+        let berlin = TimeZone::parse("Europe/Berlin").unwrap();
+        assert_eq!(
+            berlin.end_of_day(date).unwrap().to_rfc3339(),
+            "2026-03-28T23:00:00+00:00"
+        );
+        assert_eq!(
+            TimeZone::default().end_of_day(date).unwrap().to_rfc3339(),
+            "2026-03-29T00:00:00+00:00"
+        );
+        // Santiago skips midnight when summer time starts (2026-09-06 00:00 does not exist).
+        let santiago = TimeZone::parse("America/Santiago").unwrap();
+        let before = NaiveDate::from_ymd_opt(2026, 9, 5).unwrap();
+        assert_eq!(
+            santiago.end_of_day(before).unwrap().to_rfc3339(),
+            "2026-09-06T04:00:00+00:00"
+        );
     }
 
     #[test]

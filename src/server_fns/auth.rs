@@ -19,9 +19,11 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     extract::<SameOrigin>(&state).await?;
     let credentials = Credentials::parse(&email, password).map_err(AppError::Validation)?;
     let ClientIp(client_ip) = extract(&state).await?;
-    let user = accounts::login(&state, credentials, client_ip).await?;
+    let verified = accounts::login(&state, credentials, client_ip).await?;
     let session: BrowserSession = extract(&state).await?;
-    session.sign_in(&state, &user, next.as_deref()).await
+    session
+        .sign_in(&state, &verified.user, next.as_deref())
+        .await
 }
 
 /// Creates an account, signs it in, and redirects like [`login`].
@@ -42,9 +44,11 @@ pub async fn register(
     let credentials = Credentials::parse(&email, password).map_err(AppError::Validation)?;
     let ClientIp(client_ip) = extract(&state).await?;
     // The browser's time zone arrives with the organising pages (issue 14); UTC until then.
-    let user = accounts::register(&state, credentials, &Default::default(), client_ip).await?;
+    let verified = accounts::register(&state, credentials, &Default::default(), client_ip).await?;
     let session: BrowserSession = extract(&state).await?;
-    session.sign_in(&state, &user, next.as_deref()).await
+    session
+        .sign_in(&state, &verified.user, next.as_deref())
+        .await
 }
 
 /// Deletes the session on the server and redirects to the sign-in page.

@@ -50,6 +50,7 @@ pub fn TasksPage() -> impl IntoView {
                         <section class="tasks-page">
                             <div class="account">
                                 <p data-testid="signed-in-as">"Signed in as " <strong>{user.email}</strong></p>
+                                <a href="/settings">"Settings"</a>
                                 <ActionForm action=logout>
                                     <button type="submit" class="quiet" disabled=move || logout.pending().get()>
                                         {move || if logout.pending().get() { "Signing out…" } else { "Sign out" }}

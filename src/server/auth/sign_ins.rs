@@ -10,19 +10,21 @@
 //!   hold a `LISTEN`.
 //! - On (re)connecting, the listener first listens, then reads every sign-in that ended within an
 //!   access token's life from the table: nothing that ended while it was away is missed.
-//! - While it is not listening (starting, or its connection lost), [`SignIns::check`] answers
-//!   "ask the database", and the caller does (one indexed lookup): never "live" on a guess.
+//! - While it is not listening (starting, its connection lost, or its own heartbeat unheard for
+//!   [`STALE`]), [`SignIns::check`] answers "ask the database", and the caller does (one indexed
+//!   lookup): never "live" on a guess. A connection that dies without a word can leave a window
+//!   of at most [`STALE`] in which an ending is not yet known to a process.
 //! - The process that ends a sign-in waits (at most [`ECHO_WAIT`]) until its own listener has
 //!   heard of it before answering, then records it itself in any case. Every process's listener
 //!   is told by the same commit, so by the time the client holds the answer, the others have
 //!   heard too (delivery takes well under a millisecond on a healthy connection).
 //!
-//! An ended sign-in is forgotten once no access token of it can still be valid (the token's life
-//! and the clock leeway after it ended).
+//! An ended sign-in is forgotten once no access token of it can still be valid (see
+//! [`remember_for`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
@@ -45,8 +47,10 @@ pub struct SignIns {
     listening: AtomicBool,
     /// Woken whenever the listener hears of an ended sign-in.
     heard: Notify,
-    /// How long an ended sign-in is remembered: an access token's life plus the leeway.
+    /// How long an ended sign-in is remembered (see [`remember_for`]).
     remember: Duration,
+    /// When the listener last heard anything on the channel (its own heartbeat included).
+    last_heard: std::sync::Mutex<Option<Instant>>,
 }
 
 /// Whether a sign-in has ended, as far as this process knows.
@@ -64,8 +68,22 @@ impl SignIns {
             ended: RwLock::default(),
             listening: AtomicBool::new(false),
             heard: Notify::new(),
-            remember: access_ttl + Duration::from_secs(super::jwt::LEEWAY_SECS),
+            remember: remember_for(access_ttl),
+            last_heard: std::sync::Mutex::new(None),
         }
+    }
+
+    fn heard_within(&self, within: Duration) -> bool {
+        self.last_heard
+            .lock()
+            .ok()
+            .and_then(|heard| *heard)
+            .is_some_and(|at| at.elapsed() < within)
+    }
+
+    /// Whether the list is complete now (the listener hears its channel).
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::Acquire)
     }
 
     pub fn check(&self, sign_in_id: Uuid) -> Known {
@@ -122,43 +140,155 @@ impl SignIns {
     }
 }
 
-/// Keeps `sign_ins` complete for as long as the process runs: listens on a connection of its
-/// own to `direct`, loads what ended meanwhile through another, and starts over when the
-/// connection is lost. Never touches the server's pool.
-pub async fn listen(sign_ins: std::sync::Arc<SignIns>, direct: PgConnectOptions) {
-    // PgListener opens its connection from a pool; this one is ours alone (the listener's
-    // connection, and one for loading).
+/// How often each process sends itself a notice on the channel, to know its listener still hears.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// Silence after which the listener is taken for deaf: the list is "unknown" from then on (so
+/// the database is asked), and the listener starts over.
+const STALE: Duration = Duration::from_secs(3);
+
+/// The payload of a heartbeat notice (a sign-in's notice is its id).
+const PING: &str = "ping";
+
+/// How long an ended sign-in must be remembered: an access token's life, the clock leeway, and a
+/// margin for a token issued just after its sign-in ended (a refresh's token is made after its
+/// transaction commits).
+pub fn remember_for(access_ttl: Duration) -> Duration {
+    access_ttl + Duration::from_secs(super::jwt::LEEWAY_SECS) + Duration::from_secs(300)
+}
+
+/// Keeps `sign_ins` complete for as long as the process runs, listening on a connection of its
+/// own to `direct` (never the server's pool). Each round: `LISTEN`, load what ended meanwhile,
+/// then receive. The list counts as complete only while this process hears its own heartbeat
+/// (sent every [`HEARTBEAT`]): a connection that died without a word, or a `LISTEN` that cannot
+/// hear (through PgBouncer in transaction mode, when no direct URL was given), leaves it
+/// "unknown" and the database is asked instead. After [`STALE`] of silence the round is dropped,
+/// connection and all, and a new one starts.
+pub async fn listen(sign_ins: Arc<SignIns>, direct: PgConnectOptions) {
     let direct = PgPoolOptions::new()
         .max_connections(2)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(10))
         .idle_timeout(Duration::from_secs(60))
         .connect_lazy_with(direct);
-    let mut last_forget = Instant::now();
     loop {
-        match listen_once(&sign_ins, &direct, &mut last_forget).await {
-            Ok(()) => tracing::warn!("sign-in listener lost its connection; listening again"),
-            Err(err) => tracing::warn!(error = %err, "sign-in listener failed; trying again"),
+        let ready = Arc::new(AtomicBool::new(false));
+        if let Ok(mut heard) = sign_ins.last_heard.lock() {
+            *heard = None;
+        }
+        let mut round = tokio::spawn(receive(
+            Arc::clone(&sign_ins),
+            direct.clone(),
+            Arc::clone(&ready),
+        ));
+        // Dropped with this task (when the server's state goes), the round goes too.
+        let _round_guard = AbortOnDrop(round.abort_handle());
+        let mut ticker = tokio::time::interval(HEARTBEAT);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut ready_at = None;
+        loop {
+            tokio::select! {
+                ended = &mut round => {
+                    match ended {
+                        Ok(Ok(())) => tracing::warn!("sign-in listener lost its connection"),
+                        Ok(Err(err)) => tracing::warn!(error = %err, "sign-in listener failed"),
+                        Err(err) => tracing::warn!(error = %err, "sign-in listener stopped"),
+                    }
+                    break;
+                }
+                _ = ticker.tick() => {
+                    if !ready.load(Ordering::Acquire) {
+                        continue;
+                    }
+                    let since = *ready_at.get_or_insert_with(Instant::now);
+                    let hearing = sign_ins.heard_within(STALE);
+                    sign_ins.listening.store(hearing, Ordering::Release);
+                    if !hearing && since.elapsed() > STALE {
+                        tracing::warn!(
+                            "sign-in listener hears nothing (is DATABASE_MIGRATION_URL a direct \
+                             connection?); starting over"
+                        );
+                        round.abort();
+                        break;
+                    }
+                    if let Ok(Err(err)) = tokio::time::timeout(HEARTBEAT, ping(&direct)).await {
+                        tracing::debug!(error = %err, "heartbeat not sent");
+                    }
+                }
+            }
         }
         sign_ins.listening.store(false, Ordering::Release);
         tokio::time::sleep(RECONNECT_AFTER).await;
     }
 }
 
-async fn listen_once(
-    sign_ins: &SignIns,
-    direct: &PgPool,
-    last_forget: &mut Instant,
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Sends the heartbeat notice.
+async fn ping(direct: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(db::sign_ins::ENDED_CHANNEL)
+        .bind(PING)
+        .execute(direct)
+        .await
+        .map(drop)
+}
+
+/// One round: listens, loads, hears its own first heartbeat (within [`STALE`], or the round
+/// fails: a `LISTEN` that cannot hear), then records every notice until the connection is lost
+/// (`Ok`).
+async fn receive(
+    sign_ins: Arc<SignIns>,
+    direct: PgPool,
+    ready: Arc<AtomicBool>,
 ) -> Result<(), sqlx::Error> {
-    let mut listener = PgListener::connect_with(direct).await?;
-    // A lost connection ends this round (`try_recv` answers None rather than reconnecting
-    // silently, which would lose the notices sent meanwhile); the next round reloads.
+    let mut listener = PgListener::connect_with(&direct).await?;
+    // A lost connection ends the round at once instead of reconnecting quietly (which would
+    // lose the notices sent meanwhile); the next round reloads.
+    listener.eager_reconnect(false);
     listener.listen(db::sign_ins::ENDED_CHANNEL).await?;
-    let ended = db::sign_ins::ended_within(direct, sign_ins.remember).await?;
+    let ended = db::sign_ins::ended_within(&direct, sign_ins.remember).await?;
     sign_ins.record(ended);
+    sign_ins.forget_old();
+    ping(&direct).await?;
+    let first = async {
+        while let Some(notice) = listener.try_recv().await? {
+            if notice.payload() == PING {
+                return Ok(true);
+            }
+            if let Ok(id) = notice.payload().parse::<Uuid>() {
+                sign_ins.record([id]);
+            }
+        }
+        Ok::<_, sqlx::Error>(false)
+    };
+    // On a timeout the listener is dropped with this round, so a cancelled read does no harm.
+    match tokio::time::timeout(STALE, first).await {
+        Ok(Ok(true)) => {}
+        Ok(Ok(false)) => return Ok(()),
+        Ok(Err(err)) => return Err(err),
+        Err(_) => return Err(sqlx::Error::Protocol("the listener hears nothing".into())),
+    }
+    if let Ok(mut heard) = sign_ins.last_heard.lock() {
+        *heard = Some(Instant::now());
+    }
     sign_ins.listening.store(true, Ordering::Release);
-    tracing::debug!("listening for ended sign-ins");
+    ready.store(true, Ordering::Release);
+    let mut last_forget = Instant::now();
     while let Some(notice) = listener.try_recv().await? {
+        if let Ok(mut heard) = sign_ins.last_heard.lock() {
+            *heard = Some(Instant::now());
+        }
+        if notice.payload() == PING {
+            continue;
+        }
         match notice.payload().parse::<Uuid>() {
             Ok(id) => sign_ins.record([id]),
             Err(_) => tracing::warn!(payload = notice.payload(), "unreadable sign-in notice"),
@@ -166,7 +296,7 @@ async fn listen_once(
         sign_ins.heard.notify_waiters();
         if last_forget.elapsed() > Duration::from_secs(60) {
             sign_ins.forget_old();
-            *last_forget = Instant::now();
+            last_forget = Instant::now();
         }
     }
     Ok(())

@@ -203,6 +203,17 @@ impl BrowserSession {
         Ok(())
     }
 
+    /// The session's id, once it has one (a signed-in session always has).
+    pub async fn id(&self) -> Option<String> {
+        self.session.id().map(|id| id.to_string())
+    }
+
+    /// A new id for the same session (after a password change: the old id, which may have been
+    /// copied along with the old password, opens nothing any more).
+    pub async fn cycle(&self) -> Result<(), AppError> {
+        self.session.cycle_id().await.map_err(|err| internal(&err))
+    }
+
     /// Deletes the session server-side: the cookie is worthless from now on.
     pub async fn sign_out(&self) -> Result<(), AppError> {
         self.session.flush().await.map_err(|err| internal(&err))

@@ -15,7 +15,7 @@ use crate::domain::{
     PasswordChangeInput, RefreshInput, RegisterInput, TimeZoneInput, User,
 };
 use crate::server::accounts;
-use crate::server::accounts::SignInTokens;
+use crate::server::accounts::{SignInTokens, Verified};
 use crate::server::auth::{AuthError, Caller, ClientIp};
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
@@ -173,6 +173,7 @@ pub(super) async fn logout(
         "this access token belongs to no sign-in (a main app's, or one issued before sign-ins): \
          it ends when it expires",
     ))?;
+    caller.confirm(&state).await?;
     accounts::end_sign_in(&state, caller.id, sign_in).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -190,6 +191,7 @@ pub(super) async fn logout_all(
     caller: Caller,
     State(state): State<AppState>,
 ) -> Result<StatusCode, ApiError> {
+    caller.confirm(&state).await?;
     accounts::end_all_sign_ins(&state, caller.id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -213,7 +215,13 @@ pub(super) async fn change_password(
     ClientIp(client_ip): ClientIp,
     ApiJson(input): ApiJson<PasswordChangeInput>,
 ) -> Result<Response, ApiError> {
-    let change = PasswordChange::try_from(input).map_err(ApiError::Validation)?;
+    let change = match PasswordChange::try_from(input) {
+        Ok(change) => change,
+        Err(errors) => {
+            refuse_without_password(&state, &caller).await?;
+            return Err(ApiError::Validation(errors));
+        }
+    };
     let user = accounts::change_password(&state, caller.id, change, None, client_ip).await?;
     signed_in(&state, user, StatusCode::OK).await
 }
@@ -240,16 +248,10 @@ pub(super) async fn delete_me(
         .password
         .required()
         .map_err(|message| ApiError::Validation(vec![FieldError::new("password", message)]));
-    // A user without a password is refused (403) whatever the body says.
     let password = match password {
         Ok(password) => password,
         Err(err) => {
-            let user = db::users::find_by_id(&state.pool, caller.id)
-                .await?
-                .ok_or(AuthError::Refused)?;
-            if user.password_hash.is_none() {
-                return Err(accounts::AccountError::NoPassword.into());
-            }
+            refuse_without_password(&state, &caller).await?;
             return Err(err);
         }
     };
@@ -257,10 +259,26 @@ pub(super) async fn delete_me(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A user without a password here is refused (403) whatever the body says: no body could make
+/// the request work.
+async fn refuse_without_password(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
+    let user = db::users::find_by_id(&state.pool, caller.id)
+        .await?
+        .ok_or(AuthError::Refused)?;
+    if user.password_hash.is_none() {
+        return Err(accounts::AccountError::NoPassword.into());
+    }
+    Ok(())
+}
+
 /// Starts an API sign-in for the user and answers with its tokens (the `login` shape).
-async fn signed_in(state: &AppState, user: User, status: StatusCode) -> Result<Response, ApiError> {
-    let tokens = accounts::start_sign_in(state, &user).await?;
-    Ok(auth_response(state, user, tokens, status))
+async fn signed_in(
+    state: &AppState,
+    verified: Verified,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
+    let tokens = accounts::start_sign_in(state, &verified).await?;
+    Ok(auth_response(state, verified.user, tokens, status))
 }
 
 fn auth_response(

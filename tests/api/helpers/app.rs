@@ -18,6 +18,8 @@ use super::db_proxy::DbProxy;
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
+    /// The server's memory of ended sign-ins (to wait until its listener hears).
+    pub sign_ins: std::sync::Arc<taskdeck::server::auth::sign_ins::SignIns>,
     server: JoinHandle<()>,
 }
 
@@ -57,6 +59,15 @@ impl TestApp {
             .config(&[("DATABASE_MIGRATION_URL", direct.as_str())])
             .spawn()
             .await;
+        // Until the listener hears, each request would also ask the database about its sign-in.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !app.sign_ins.is_listening() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the sign-in listener never started"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
         (app, proxy)
     }
 
@@ -111,6 +122,7 @@ impl TestAppBuilder {
 
     pub async fn spawn(self) -> TestApp {
         let state = AppState::new(self.pool, self.env.config(), self.leptos_options);
+        let sign_ins = std::sync::Arc::clone(&state.sign_ins);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -124,6 +136,7 @@ impl TestAppBuilder {
         TestApp {
             addr,
             client,
+            sign_ins,
             server,
         }
     }
