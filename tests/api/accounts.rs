@@ -1123,3 +1123,65 @@ async fn management_routes_need_a_token(pool: PgPool) {
         assert_problem(response, 401).await;
     }
 }
+
+#[sqlx::test]
+async fn expired_tokens_and_finished_sign_ins_are_cleaned_up(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let ada = SignIn::from(&app.register("ada@example.com").await);
+    let live = login(&app, "ada@example.com").await;
+    json_of(refresh(&app, &ada.refresh).await, StatusCode::OK).await;
+    let token = create_token(&app, &live.access, &["tasks:read"]).await;
+    let kept = create_token(&app, &live.access, &["tasks:read"]).await;
+    // Ada's first sign-in ended long ago, its refresh tokens expired; one personal access token
+    // expired. The other sign-in and token are current.
+    sqlx::query(
+        "UPDATE sign_ins SET ended_at = now() - interval '1 day', expires_at = now() - interval '1 day' \
+         WHERE id = $1",
+    )
+    .bind(Uuid::parse_str(&ada.sid()).unwrap())
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE sign_in_id = $1",
+    )
+    .bind(Uuid::parse_str(&ada.sid()).unwrap())
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE access_tokens SET expires_at = now() - interval '1 second' WHERE id = $1")
+        .bind(Uuid::parse_str(token["id"].as_str().unwrap()).unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+    let keep_for = std::time::Duration::from_secs(3600);
+    let removed = taskdeck::db::sign_ins::delete_expired(&pool, keep_for)
+        .await
+        .unwrap();
+    assert_eq!(removed, 3, "two refresh tokens and one sign-in");
+    assert_eq!(
+        taskdeck::db::access_tokens::delete_expired(&pool)
+            .await
+            .unwrap(),
+        1
+    );
+    let sign_ins: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM sign_ins")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sign_ins, [Uuid::parse_str(&live.sid()).unwrap()]);
+    let tokens: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM access_tokens")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        tokens,
+        [Uuid::parse_str(kept["id"].as_str().unwrap()).unwrap()]
+    );
+    // What is left still works.
+    assert_eq!(
+        status(&app, Method::GET, "/api/tasks", &live.access).await,
+        200
+    );
+    json_of(refresh(&app, &live.refresh).await, StatusCode::OK).await;
+}
