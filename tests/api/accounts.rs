@@ -1185,3 +1185,53 @@ async fn expired_tokens_and_finished_sign_ins_are_cleaned_up(pool: PgPool) {
     );
     json_of(refresh(&app, &live.refresh).await, StatusCode::OK).await;
 }
+
+/// Every operation the OpenAPI document lists that takes a bearer token, tried with a read-only
+/// and a write-only personal access token: each is refused (403 `insufficient_scope`) exactly
+/// where the contract says, and let through everywhere else.
+#[sqlx::test]
+async fn personal_access_token_scopes_hold_on_every_documented_route(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = SignIn::from(&app.register("ada@example.com").await);
+    let read = create_token(&app, &ada.access, &["tasks:read"]).await;
+    let read = read["token"].as_str().unwrap().to_owned();
+    let write = create_token(&app, &ada.access, &["tasks:write"]).await;
+    let write = write["token"].as_str().unwrap().to_owned();
+    let doc = json_of(app.get("/api/openapi.json").await, StatusCode::OK).await;
+    let mut tried = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if operation["security"] != json!([{"bearer": []}]) {
+                continue;
+            }
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let concrete = path.replace("{id}", &Uuid::now_v7().to_string());
+            let reading = method == Method::GET;
+            let area = ["/api/tasks", "/api/projects", "/api/labels"]
+                .iter()
+                .any(|prefix| path.starts_with(prefix));
+            let me = path == "/api/auth/me" && reading;
+            for (token, may) in [
+                (&read, me || (area && reading)),
+                (&write, me || (area && !reading)),
+            ] {
+                let body = (!reading).then(|| json!({}));
+                let response = send(&app, method.clone(), &concrete, Some(token), body).await;
+                let refused = response.status() == StatusCode::FORBIDDEN;
+                assert_eq!(refused, !may, "{method} {path}: {}", response.status());
+                if refused {
+                    assert_eq!(
+                        response.headers()["www-authenticate"],
+                        r#"Bearer error="insufficient_scope""#,
+                        "{method} {path}"
+                    );
+                }
+                tried += 1;
+            }
+        }
+    }
+    assert!(tried >= 50, "only {tried} tries");
+    // None of it touched the account or the tokens.
+    assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), 200);
+    assert_eq!(status(&app, Method::GET, "/api/tasks", &read).await, 200);
+}
