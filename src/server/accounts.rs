@@ -13,7 +13,9 @@ use super::time_zone::TimeZone;
 use crate::db;
 use crate::db::sign_ins::Refreshed;
 use crate::db::users::UserRecord;
-use crate::domain::{Credentials, Email, Password, PasswordChange, User};
+use crate::domain::{
+    CreatedAccessToken, Credentials, Email, NewAccessToken, Password, PasswordChange, User,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -41,6 +43,9 @@ pub enum AccountError {
     /// The caller's user is gone.
     #[error("the caller's user is gone")]
     UserGone,
+    /// A write the database refused (a limit reached, the user gone).
+    #[error(transparent)]
+    Write(#[from] db::WriteError),
     #[error(transparent)]
     Internal(Internal),
 }
@@ -254,6 +259,30 @@ pub async fn end_all_sign_ins(
     let ended = db::sign_ins::end_all(&state.pool, user_id, keep_session).await?;
     state.sign_ins.ended_here(&ended).await;
     Ok(())
+}
+
+/// Creates a personal access token for the user: its secret, shown only in this answer, and
+/// its row holding the secret's hash (at most [`NewAccessToken::MAX_PER_USER`] unexpired).
+pub async fn create_access_token(
+    state: &AppState,
+    user_id: Uuid,
+    token: &NewAccessToken,
+) -> Result<CreatedAccessToken, AccountError> {
+    let id = Uuid::now_v7();
+    let issued = secrets::new_access_token(&state.keys, user_id, id).map_err(internal)?;
+    let access_token = db::access_tokens::create(
+        &state.pool,
+        user_id,
+        id,
+        token,
+        &issued.hash,
+        NewAccessToken::MAX_PER_USER,
+    )
+    .await?;
+    Ok(CreatedAccessToken {
+        access_token,
+        token: issued.secret,
+    })
 }
 
 /// A confirming password's mismatch, in the terms of a change to the account.

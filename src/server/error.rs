@@ -173,6 +173,7 @@ impl From<AccountError> for ApiError {
             ),
             AccountError::InvalidRefreshToken => Self::InvalidRefreshToken,
             AccountError::UserGone => Self::InvalidToken,
+            AccountError::Write(err) => err.into(),
             AccountError::Internal(cause) => Self::from_internal(cause),
         }
     }
@@ -260,6 +261,7 @@ impl From<AccountError> for AppError {
             AccountError::WrongPassword => AppError::WrongPassword,
             err @ AccountError::NoPassword => AppError::Conflict(err.to_string()),
             AccountError::InvalidRefreshToken | AccountError::UserGone => AppError::Unauthorized,
+            AccountError::Write(err) => err.into(),
             AccountError::Internal(cause) => internal_cause(&*cause),
         }
     }

@@ -85,10 +85,9 @@ pub async fn create_token(
     expires_on: Option<String>,
 ) -> Result<CreatedAccessToken, AppError> {
     use super::server::{extract, signed_in};
-    use crate::db;
     use crate::domain::input::Field;
     use crate::domain::{AccessTokenInput, FieldError, NewAccessToken, Scope};
-    use crate::server::auth::secrets;
+    use crate::server::accounts;
     use crate::server::browser::FormPost;
 
     let (state, caller) = signed_in(true).await?;
@@ -138,30 +137,14 @@ pub async fn create_token(
                 .collect(),
         )
     })?;
-    let id = uuid::Uuid::now_v7();
-    let issued = secrets::new_access_token(&state.keys, caller.id, id).map_err(|err| {
-        tracing::error!(error = %err, "no randomness for a token");
-        AppError::Internal
-    })?;
-    let access_token = db::access_tokens::create(
-        &state.pool,
-        caller.id,
-        id,
-        &token,
-        &issued.hash,
-        NewAccessToken::MAX_PER_USER,
-    )
-    .await?;
+    let created = accounts::create_access_token(&state, caller.id, &token).await?;
     let FormPost(form_post) = extract::<FormPost>(&state).await?;
     if form_post {
         // The page the browser returns to shows it once (see NEW_TOKEN_COOKIE).
-        set_cookie(&state, NEW_TOKEN_COOKIE, &issued.secret, 120);
+        set_cookie(&state, NEW_TOKEN_COOKIE, &created.token, 120);
         leptos_axum::redirect("/settings#tokens");
     }
-    Ok(CreatedAccessToken {
-        access_token,
-        token: issued.secret,
-    })
+    Ok(created)
 }
 
 /// Revokes one of the user's personal access tokens; answers its id.

@@ -6,13 +6,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
-use uuid::Uuid;
 
 use super::json::ApiJson;
 use super::{created, no_store, path_id};
 use crate::db;
 use crate::domain::{AccessToken, AccessTokenInput, CreatedAccessToken, NewAccessToken};
-use crate::server::auth::{secrets, Caller, NotFound};
+use crate::server::accounts;
+use crate::server::auth::{Caller, NotFound};
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
 
@@ -61,24 +61,10 @@ pub(super) async fn create(
     ApiJson(input): ApiJson<AccessTokenInput>,
 ) -> Result<Response, ApiError> {
     let token = NewAccessToken::parse(input, chrono::Utc::now()).map_err(ApiError::Validation)?;
-    let id = Uuid::now_v7();
-    let issued =
-        secrets::new_access_token(&state.keys, caller.id, id).map_err(ApiError::internal)?;
-    let access_token = db::access_tokens::create(
-        &state.pool,
-        caller.id,
-        id,
-        &token,
-        &issued.hash,
-        NewAccessToken::MAX_PER_USER,
-    )
-    .await?;
+    let created_token = accounts::create_access_token(&state, caller.id, &token).await?;
     created(
-        format!("/api/tokens/{id}"),
-        CreatedAccessToken {
-            access_token,
-            token: issued.secret,
-        },
+        format!("/api/tokens/{}", created_token.access_token.id),
+        created_token,
     )
 }
 
