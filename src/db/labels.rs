@@ -5,14 +5,14 @@
 use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
-use super::WriteError;
+use super::{matches, IfMatch, WriteError};
 use crate::domain::{Label, LabelName, Labels, Limits};
 
 /// Every label of the user, by name (case-insensitive).
 pub async fn list(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Vec<Label>, sqlx::Error> {
     sqlx::query_as!(
         Label,
-        "SELECT id, name, created_at, updated_at FROM labels WHERE user_id = $1 \
+        "SELECT id, name, created_at, updated_at, version FROM labels WHERE user_id = $1 \
          ORDER BY lower(name), name",
         user_id
     )
@@ -27,7 +27,7 @@ pub async fn get(
 ) -> Result<Option<Label>, sqlx::Error> {
     sqlx::query_as!(
         Label,
-        "SELECT id, name, created_at, updated_at FROM labels WHERE user_id = $1 AND id = $2",
+        "SELECT id, name, created_at, updated_at, version FROM labels WHERE user_id = $1 AND id = $2",
         user_id,
         id
     )
@@ -69,7 +69,7 @@ pub async fn create(
     let label = sqlx::query_as!(
         Label,
         "INSERT INTO labels (user_id, id, name) VALUES ($1, $2, $3) \
-         RETURNING id, name, created_at, updated_at",
+         RETURNING id, name, created_at, updated_at, version",
         user_id,
         Uuid::now_v7(),
         name.as_ref()
@@ -107,17 +107,21 @@ pub async fn rename(
     user_id: Uuid,
     id: Uuid,
     name: &LabelName,
+    if_match: IfMatch<'_>,
 ) -> Result<Option<Label>, WriteError> {
     let mut tx = pool.begin().await?;
-    let Some(old) = lock(&mut tx, user_id, id).await? else {
+    let Some((old, _)) = lock(&mut tx, user_id, id)
+        .await?
+        .filter(|(_, version)| matches(if_match, *version))
+    else {
         return Ok(None);
     };
     let renamed = sqlx::query_as!(
         Label,
         r#"WITH renamed AS (
-               UPDATE labels SET name = $3, updated_at = now()
+               UPDATE labels SET name = $3, updated_at = now(), version = version + 1
                WHERE user_id = $1 AND id = $2
-               RETURNING id, name, created_at, updated_at
+               RETURNING id, name, created_at, updated_at, version
            ), locked AS (
                -- In id order, as moves lock tasks, so that the two cannot deadlock.
                SELECT id FROM tasks
@@ -125,14 +129,14 @@ pub async fn rename(
                  AND id IN (SELECT task_id FROM task_labels WHERE user_id = $1 AND label_id = $2)
                ORDER BY id FOR UPDATE
            ), touched AS (
-               UPDATE tasks SET updated_at = now(),
+               UPDATE tasks SET updated_at = now(), version = version + 1,
                    label_names = ARRAY(SELECT n FROM unnest(array_replace(label_names, $4, $3)) n
                                        ORDER BY lower(n), n)
                WHERE user_id = $1 AND EXISTS (SELECT 1 FROM renamed)
                  AND id IN (SELECT id FROM locked)
            )
            SELECT id AS "id!", name AS "name!", created_at AS "created_at!",
-                  updated_at AS "updated_at!"
+                  updated_at AS "updated_at!", version AS "version!"
            FROM renamed"#,
         user_id,
         id,
@@ -147,9 +151,17 @@ pub async fn rename(
 
 /// Deletes a label: it leaves every task carrying it (their `updated_at` moves), in one
 /// transaction, the label locked first as in [`rename`]. Whether it existed.
-pub async fn delete(pool: &PgPool, user_id: Uuid, id: Uuid) -> Result<bool, WriteError> {
+pub async fn delete(
+    pool: &PgPool,
+    user_id: Uuid,
+    id: Uuid,
+    if_match: IfMatch<'_>,
+) -> Result<bool, WriteError> {
     let mut tx = pool.begin().await?;
-    let Some(name) = lock(&mut tx, user_id, id).await? else {
+    let Some((name, _)) = lock(&mut tx, user_id, id)
+        .await?
+        .filter(|(_, version)| matches(if_match, *version))
+    else {
         return Ok(false);
     };
     sqlx::query!(
@@ -160,7 +172,8 @@ pub async fn delete(pool: &PgPool, user_id: Uuid, id: Uuid) -> Result<bool, Writ
                  AND id IN (SELECT task_id FROM task_labels WHERE user_id = $1 AND label_id = $2)
                ORDER BY id FOR UPDATE
            ), touched AS (
-               UPDATE tasks SET updated_at = now(), label_names = array_remove(label_names, $3)
+               UPDATE tasks SET updated_at = now(), version = version + 1,
+                                label_names = array_remove(label_names, $3)
                WHERE user_id = $1 AND id IN (SELECT id FROM locked)
            )
            DELETE FROM labels WHERE user_id = $1 AND id = $2"#,
@@ -175,19 +188,20 @@ pub async fn delete(pool: &PgPool, user_id: Uuid, id: Uuid) -> Result<bool, Writ
 }
 
 /// Locks a label against renames, deletes and new tasks carrying it until the transaction ends;
-/// its name, or `None` when the user has no such label.
+/// its name and version, or `None` when the user has no such label.
 async fn lock(
     tx: &mut PgConnection,
     user_id: Uuid,
     id: Uuid,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "SELECT name FROM labels WHERE user_id = $1 AND id = $2 FOR UPDATE",
+) -> Result<Option<(String, i64)>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT name, version FROM labels WHERE user_id = $1 AND id = $2 FOR UPDATE",
         user_id,
         id
     )
     .fetch_optional(tx)
-    .await
+    .await?;
+    Ok(row.map(|row| (row.name, row.version)))
 }
 
 /// The ids of the user's labels with these names (case-insensitively, as the database's unique

@@ -108,6 +108,17 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
     }
 }
 
+/// The versions an `If-Match` names (API-sync.md): a write goes ahead only on a resource at one
+/// of them; `None` when the request had no `If-Match` (or `*`, which any existing resource
+/// matches). Checked in the write's own statement, or under the row lock it takes, so that
+/// nothing can change the resource between the check and the write.
+pub type IfMatch<'a> = Option<&'a [i64]>;
+
+/// Whether `version` passes `if_match`.
+pub fn matches(if_match: IfMatch<'_>, version: i64) -> bool {
+    if_match.is_none_or(|versions| versions.contains(&version))
+}
+
 /// What the message of a reference to something the caller does not have says.
 pub const NOT_YOURS_PROJECT: &str = "is not one of your projects";
 

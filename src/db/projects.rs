@@ -5,14 +5,14 @@ use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::labels::lock_user_for_creation;
-use super::WriteError;
+use super::{IfMatch, WriteError};
 use crate::domain::{Limits, Project, ProjectName};
 
 /// Every project of the user, by name (case-insensitive).
 pub async fn list(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Vec<Project>, sqlx::Error> {
     sqlx::query_as!(
         Project,
-        "SELECT id, name, created_at, updated_at FROM projects WHERE user_id = $1 \
+        "SELECT id, name, created_at, updated_at, version FROM projects WHERE user_id = $1 \
          ORDER BY lower(name), name",
         user_id
     )
@@ -27,7 +27,7 @@ pub async fn get(
 ) -> Result<Option<Project>, sqlx::Error> {
     sqlx::query_as!(
         Project,
-        "SELECT id, name, created_at, updated_at FROM projects WHERE user_id = $1 AND id = $2",
+        "SELECT id, name, created_at, updated_at, version FROM projects WHERE user_id = $1 AND id = $2",
         user_id,
         id
     )
@@ -72,7 +72,7 @@ pub async fn create(
     let project = sqlx::query_as!(
         Project,
         "INSERT INTO projects (user_id, id, name) VALUES ($1, $2, $3) \
-         RETURNING id, name, created_at, updated_at",
+         RETURNING id, name, created_at, updated_at, version",
         user_id,
         Uuid::now_v7(),
         name.as_ref()
@@ -88,21 +88,30 @@ pub async fn rename(
     user_id: Uuid,
     id: Uuid,
     name: &ProjectName,
+    if_match: IfMatch<'_>,
 ) -> Result<Option<Project>, WriteError> {
     Ok(sqlx::query_as!(
         Project,
-        "UPDATE projects SET name = $3, updated_at = now() WHERE user_id = $1 AND id = $2 \
-         RETURNING id, name, created_at, updated_at",
+        "UPDATE projects SET name = $3, updated_at = now(), version = version + 1 \
+         WHERE user_id = $1 AND id = $2 AND ($4::bigint[] IS NULL OR version = ANY($4)) \
+         RETURNING id, name, created_at, updated_at, version",
         user_id,
         id,
-        name.as_ref()
+        name.as_ref(),
+        if_match,
     )
     .fetch_optional(db)
     .await?)
 }
 
-/// Deletes a project and its tasks, in one statement. Whether it existed.
-pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<bool, WriteError> {
+/// Deletes a project and its tasks, in one statement. Whether it existed (at a version
+/// `if_match` names).
+pub async fn delete(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    id: Uuid,
+    if_match: IfMatch<'_>,
+) -> Result<bool, WriteError> {
     // The tasks first, counted off the user's `task_count`, then the project (whose foreign key
     // would otherwise delete them uncounted). The tasks are locked in id order first, as moves
     // and a label's rename or delete lock them, so that none of those can deadlock with this.
@@ -110,17 +119,26 @@ pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<
         r#"WITH locked AS (
                SELECT id FROM tasks WHERE user_id = $1 AND project_id = $2
                ORDER BY id FOR UPDATE
+           ), project AS (
+               -- If-Match, checked on the locked row (a rename meanwhile is waited for and seen).
+               -- NO KEY UPDATE: a task being moved into the project holds a KEY SHARE lock on it
+               -- and then waits for its own lock in `locked`; a stronger lock here would deadlock.
+               SELECT id FROM projects
+               WHERE user_id = $1 AND id = $2 AND ($3::bigint[] IS NULL OR version = ANY($3))
+               FOR NO KEY UPDATE
            ), tasks_gone AS (
                DELETE FROM tasks WHERE user_id = $1 AND id IN (SELECT id FROM locked)
-                 AND EXISTS (SELECT 1 FROM projects WHERE user_id = $1 AND id = $2)
+                 AND EXISTS (SELECT 1 FROM project)
                RETURNING 1
            ), counted AS (
                UPDATE users SET task_count = task_count - (SELECT count(*) FROM tasks_gone)
                WHERE id = $1
            )
-           DELETE FROM projects WHERE user_id = $1 AND id = $2 RETURNING 1 AS "one!""#,
+           DELETE FROM projects WHERE user_id = $1 AND id IN (SELECT id FROM project)
+           RETURNING 1 AS "one!""#,
         user_id,
-        id
+        id,
+        if_match,
     )
     .fetch_optional(db)
     .await?;

@@ -40,6 +40,29 @@ pub use task::{
     TitleError,
 };
 pub use task_list::{matches_search, TaskFilter, TaskPage};
+
+/// A resource with a version (API-sync.md): 1 at creation, +1 on every change.
+pub trait Versioned {
+    fn version(&self) -> i64;
+}
+
+impl Versioned for Task {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Versioned for Project {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl Versioned for Label {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
 pub use tokens::{
     AccessToken, AccessTokenInput, CreatedAccessToken, DeleteAccountInput, NewAccessToken,
     PasswordChange, PasswordChangeInput, RefreshInput, Scope, Settings,

@@ -20,6 +20,9 @@ pub struct Project {
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "super::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
+    /// 1 at creation, +1 on every change (its ETag is this number in double quotes).
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
+    pub version: i64,
 }
 
 /// A label: a name tasks can carry (tasks show labels by name).
@@ -34,6 +37,9 @@ pub struct Label {
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "super::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
+    /// 1 at creation, +1 on every change (its ETag is this number in double quotes).
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
+    pub version: i64,
 }
 
 /// The body that creates or renames a project.

@@ -22,6 +22,10 @@ pub struct Problem {
     /// One entry per invalid field (422 only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The resource as it now is (412 only: a write whose `If-Match` named another version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub current: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +55,7 @@ impl Problem {
             status,
             detail: detail.into(),
             errors: Vec::new(),
+            current: None,
         }
     }
 

@@ -53,6 +53,9 @@ pub struct Task {
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "super::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
+    /// 1 at creation, +1 on every change (its ETag is this number in double quotes).
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
+    pub version: i64,
 }
 
 /// A title: trimmed, then 1 to [`Title::MAX_CHARS`] characters (code points), no NUL.
@@ -451,6 +454,7 @@ pub(crate) fn sample(title: &str, description: Option<&str>, completed: bool) ->
         user_id: Uuid::now_v7(),
         created_at: Utc::now(),
         updated_at: Utc::now(),
+        version: 1,
     }
 }
 

@@ -61,6 +61,13 @@ pub enum ApiError {
     /// retry after [`RETRY_UNAVAILABLE_SECS`].
     #[error("service unavailable")]
     Unavailable { retry_after_secs: u64 },
+    /// A write whose `If-Match` names none of the resource's current version: 412, with the
+    /// resource as it now is (`current`) and its `ETag`.
+    #[error("precondition failed")]
+    PreconditionFailed {
+        current: serde_json::Value,
+        version: i64,
+    },
     /// Anything the client did not cause. The cause is logged, the client sees only a 500.
     #[error("internal error: {0}")]
     Internal(Internal),
@@ -119,6 +126,7 @@ impl ApiError {
             | Self::TooManyRegistrations { .. }
             | Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -320,6 +328,8 @@ pub fn app_error_status(err: &AppError) -> StatusCode {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let mut etag = None;
+        let mut current = None;
         // RFC 6750: a request without credentials gets a bare challenge; a bad token says so.
         let challenge = match &self {
             Self::Unauthenticated | Self::InvalidCredentials | Self::WrongPassword => {
@@ -387,14 +397,30 @@ impl IntoResponse for ApiError {
                 format!("the server cannot answer right now; try again in {retry_after_secs} s"),
                 vec![],
             ),
+            Self::PreconditionFailed {
+                current: resource,
+                version,
+            } => {
+                etag = Some(version);
+                current = Some(resource);
+                (
+                    "the resource has changed since the version If-Match names; `current` \
+                     holds it as it now is"
+                        .into(),
+                    vec![],
+                )
+            }
             Self::Internal(cause) => {
                 tracing::error!(error = %cause, "internal error");
                 ("the server could not complete the request".into(), vec![])
             }
         };
-        let mut response = Problem::from_status(status, detail)
-            .with_errors(errors)
-            .into_response();
+        let mut problem = Problem::from_status(status, detail).with_errors(errors);
+        problem.current = current;
+        let mut response = problem.into_response();
+        if let Some(version) = etag {
+            response = super::rest::preconditions::with_etag(response, version);
+        }
         let headers = response.headers_mut();
         if let Some(challenge) = challenge {
             headers.insert(

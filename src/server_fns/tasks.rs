@@ -150,7 +150,15 @@ pub async fn update_task(
     let (state, caller) = signed_in(true).await?;
     let id = task_id(&id)?;
     let patch = TaskPatch::parse(&title, description.as_deref()).map_err(AppError::Validation)?;
-    let updated = tasks::update(&state.pool, caller.id, id, &patch, &state.config.limits).await?;
+    let updated = tasks::update(
+        &state.pool,
+        caller.id,
+        id,
+        &patch,
+        &state.config.limits,
+        None,
+    )
+    .await?;
     let task = caller.found(&state, updated, NotFound::TASK).await?;
     extract::<FormPost>(&state)
         .await?
@@ -166,7 +174,7 @@ pub async fn toggle_task(id: String) -> Result<Task, AppError> {
     use crate::server::auth::NotFound;
 
     let (state, caller) = signed_in(true).await?;
-    let toggled = tasks::toggle(&state.pool, caller.id, task_id(&id)?).await?;
+    let toggled = tasks::toggle(&state.pool, caller.id, task_id(&id)?, None).await?;
     Ok(caller.found(&state, toggled, NotFound::TASK).await?)
 }
 
@@ -178,7 +186,7 @@ pub async fn delete_task(id: String) -> Result<(), AppError> {
     use crate::server::auth::NotFound;
 
     let (state, caller) = signed_in(true).await?;
-    let deleted = tasks::delete(&state.pool, caller.id, task_id(&id)?).await?;
+    let deleted = tasks::delete(&state.pool, caller.id, task_id(&id)?, None).await?;
     Ok(caller
         .found(&state, deleted.then_some(()), NotFound::TASK)
         .await?)

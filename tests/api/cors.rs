@@ -32,7 +32,13 @@ async fn listed_origins_may_call_with_a_token_and_read_link_and_location(pool: P
         )])
         .spawn()
         .await;
-    let response = preflight(&app, ALLOWED, "POST", "authorization,content-type").await;
+    let response = preflight(
+        &app,
+        ALLOWED,
+        "POST",
+        "authorization,content-type,if-match,if-none-match,idempotency-key",
+    )
+    .await;
     assert!(response.status().is_success());
     let headers = response.headers();
     assert_eq!(headers["access-control-allow-origin"], ALLOWED);
@@ -40,7 +46,15 @@ async fn listed_origins_may_call_with_a_token_and_read_link_and_location(pool: P
         .to_str()
         .unwrap()
         .to_lowercase();
-    assert!(allowed_headers.contains("authorization") && allowed_headers.contains("content-type"));
+    for header in [
+        "authorization",
+        "content-type",
+        "if-match",
+        "if-none-match",
+        "idempotency-key",
+    ] {
+        assert!(allowed_headers.contains(header), "{allowed_headers}");
+    }
     let methods = headers["access-control-allow-methods"].to_str().unwrap();
     for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
         assert!(methods.contains(method), "{methods}");
@@ -62,7 +76,7 @@ async fn listed_origins_may_call_with_a_token_and_read_link_and_location(pool: P
         .unwrap()
         .to_lowercase();
     assert!(
-        exposed.contains("link") && exposed.contains("location"),
+        exposed.contains("link") && exposed.contains("location") && exposed.contains("etag"),
         "{exposed}"
     );
 }

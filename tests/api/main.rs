@@ -24,3 +24,4 @@ mod sessions;
 mod startup;
 mod tasks;
 mod telemetry;
+mod versions;

@@ -203,7 +203,7 @@ async fn stored_users(pool: &PgPool) -> Vec<OldUser> {
 }
 
 /// The task as the application returns it once migrated: in the Inbox, no labels, priority 0,
-/// no due date, completed when it was last updated.
+/// no due date, completed when it was last updated, at version 1.
 fn as_migrated(old: &OldTask) -> Task {
     Task {
         id: old.id,
@@ -219,6 +219,7 @@ fn as_migrated(old: &OldTask) -> Task {
         user_id: old.user_id,
         created_at: old.created_at,
         updated_at: old.updated_at,
+        version: 1,
     }
 }
 

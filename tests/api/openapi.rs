@@ -1032,3 +1032,64 @@ async fn the_document_leaves_generated_clients_nothing_to_guess(pool: PgPool) {
         .unwrap();
     assert!(login_401.ends_with("/InvalidCredentials"), "{login_401}");
 }
+
+/// API-sync.md's versions, in the document: the ETag of every answer that carries one task,
+/// project or label; If-None-Match and 304 on reading one; If-Match and 412 on writing one.
+#[sqlx::test]
+async fn versions_are_documented_on_every_operation_they_concern(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    let has_param = |operation: &Value, name: &str| {
+        operation["parameters"].as_array().is_some_and(|params| {
+            params
+                .iter()
+                .any(|p| p["name"] == name && p["in"] == "header")
+        })
+    };
+    let reads = ["/api/tasks/{id}", "/api/projects/{id}", "/api/labels/{id}"];
+    for path in reads {
+        let operation = &doc["paths"][path]["get"];
+        assert!(has_param(operation, "If-None-Match"), "{path}");
+        assert!(operation["responses"]["304"].is_object(), "{path}");
+        assert!(
+            operation["responses"]["200"]["headers"]["ETag"].is_object(),
+            "{path}"
+        );
+    }
+    let writes = [
+        ("put", "/api/tasks/{id}"),
+        ("patch", "/api/tasks/{id}"),
+        ("delete", "/api/tasks/{id}"),
+        ("patch", "/api/tasks/{id}/toggle"),
+        ("post", "/api/tasks/{id}/move"),
+        ("patch", "/api/projects/{id}"),
+        ("delete", "/api/projects/{id}"),
+        ("patch", "/api/labels/{id}"),
+        ("delete", "/api/labels/{id}"),
+    ];
+    for (method, path) in writes {
+        let operation = &doc["paths"][path][method];
+        assert!(has_param(operation, "If-Match"), "{method} {path}");
+        assert!(operation["responses"]["412"].is_object(), "{method} {path}");
+        if method != "delete" {
+            assert!(
+                operation["responses"]["200"]["headers"]["ETag"].is_object(),
+                "{method} {path}"
+            );
+        }
+    }
+    for path in ["/api/tasks", "/api/projects", "/api/labels"] {
+        let created = &doc["paths"][path]["post"]["responses"]["201"];
+        assert!(created["headers"]["ETag"].is_object(), "{path}");
+        assert!(
+            !has_param(&doc["paths"][path]["get"], "If-None-Match"),
+            "{path}"
+        );
+    }
+    let current = &doc["components"]["schemas"]["Problem"]["properties"]["current"];
+    assert!(
+        current.is_object(),
+        "{}",
+        doc["components"]["schemas"]["Problem"]
+    );
+}

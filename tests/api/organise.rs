@@ -393,9 +393,11 @@ async fn a_new_task_has_every_new_field_at_its_default(pool: PgPool) {
             "project_id",
             "title",
             "updated_at",
-            "user_id"
+            "user_id",
+            "version"
         ]
     );
+    assert_eq!(task["version"], 1, "API-sync.md: 1 at creation");
     assert_eq!(task["project_id"], Value::Null, "the Inbox");
     assert_eq!(task["labels"], json!([]));
     assert_eq!(task["priority"], 0);
@@ -735,7 +737,14 @@ async fn put_resets_every_missing_field_to_its_default(pool: PgPool) {
         "title": "Full", "description": "all of it", "completed": true, "project_id": home,
         "labels": ["a", "b"], "priority": 3, "due_date": "2030-05-01", "due_time": "08:15"
     });
-    let generated = ["id", "user_id", "created_at", "updated_at", "completed_at"];
+    let generated = [
+        "id",
+        "user_id",
+        "created_at",
+        "updated_at",
+        "completed_at",
+        "version",
+    ];
     let task = ada.create(full.clone()).await;
     assert_eq!(except(&task, &generated), expected);
     assert!(task["completed_at"].is_string());
@@ -753,7 +762,8 @@ async fn put_resets_every_missing_field_to_its_default(pool: PgPool) {
         except(&bare, &["id", "user_id", "created_at", "updated_at"]),
         json!({
             "title": "Bare", "description": null, "completed": false, "project_id": null,
-            "labels": [], "priority": 0, "due_date": null, "due_time": null, "completed_at": null
+            "labels": [], "priority": 0, "due_date": null, "due_time": null, "completed_at": null,
+            "version": 2
         })
     );
     assert_eq!(bare["created_at"], task["created_at"]);
@@ -800,13 +810,18 @@ async fn patch_changes_only_what_it_names_and_null_clears(pool: PgPool) {
     for (change, effect) in steps {
         let patched = call(&ada, Method::PATCH, &path, Some(change.clone()), 200).await;
         assert_eq!(
-            except(&patched, &["updated_at"]),
-            except(&with(&current, effect), &["updated_at"]),
+            except(&patched, &["updated_at", "version"]),
+            except(&with(&current, effect), &["updated_at", "version"]),
             "{change}"
         );
         assert!(
             at(&patched["updated_at"]) > at(&current["updated_at"]),
             "{change}"
+        );
+        assert_eq!(
+            patched["version"].as_i64().unwrap(),
+            current["version"].as_i64().unwrap() + 1,
+            "{change}: every change is a new version"
         );
         current = patched;
     }
@@ -871,7 +886,11 @@ async fn projects_and_labels_are_created_listed_by_name_renamed_and_deleted(pool
         let work: Value = response.json().await.unwrap();
         assert_eq!(location, format!("/api/{kind}/{}", id(&work)));
         assert_eq!(work["name"], "Work");
-        assert_eq!(keys(&work), ["created_at", "id", "name", "updated_at"]);
+        assert_eq!(
+            keys(&work),
+            ["created_at", "id", "name", "updated_at", "version"]
+        );
+        assert_eq!(work["version"], 1);
         let uuid: Uuid = id(&work).parse().unwrap();
         assert_eq!(uuid.get_version_num(), 7);
         assert_eq!(get(&ada, &location).await, work);
@@ -1075,8 +1094,13 @@ async fn renaming_a_label_renames_it_on_its_tasks_and_moves_their_updated_at(poo
     assert_eq!(now["labels"], json!(["errands", "Zebra"]), "sorted anew");
     assert!(at(&now["updated_at"]) > at(&tagged["updated_at"]));
     assert_eq!(
-        except(&now, &["labels", "updated_at"]),
-        except(&tagged, &["labels", "updated_at"])
+        now["version"].as_i64().unwrap(),
+        tagged["version"].as_i64().unwrap() + 1,
+        "a rename of its label is a change of the task (API-sync.md)"
+    );
+    assert_eq!(
+        except(&now, &["labels", "updated_at", "version"]),
+        except(&tagged, &["labels", "updated_at", "version"])
     );
     assert_eq!(get(&ada, &task_path(&other)).await, other, "untouched");
     assert_eq!(get(&ada, &task_path(&plain)).await, plain, "untouched");

@@ -428,7 +428,7 @@ async fn toggles_write_no_index_entry(pool: PgPool) {
     let mut tx = pool.begin().await.unwrap();
     for _ in 0..3 {
         for &id in &ids {
-            let toggled = taskdeck::db::tasks::toggle(&mut *tx, user, id)
+            let toggled = taskdeck::db::tasks::toggle(&mut *tx, user, id, None)
                 .await
                 .unwrap();
             assert!(toggled.is_some());
@@ -501,7 +501,7 @@ async fn keys_stay_short_through_hundreds_of_moves_into_one_gap(pool: PgPool) {
             project_id: None,
             place: Place::After(first),
         };
-        taskdeck::db::tasks::move_to(&pool, user, moved, to)
+        taskdeck::db::tasks::move_to(&pool, user, moved, to, None)
             .await
             .unwrap()
             .unwrap();
@@ -579,10 +579,10 @@ async fn a_users_task_count_follows_creates_and_every_kind_of_delete(pool: PgPoo
         );
     }
     assert_eq!(count().await, 6);
-    assert!(taskdeck::db::tasks::delete(&pool, user, ids[1])
+    assert!(taskdeck::db::tasks::delete(&pool, user, ids[1], None)
         .await
         .unwrap());
-    assert!(!taskdeck::db::tasks::delete(&pool, user, ids[1])
+    assert!(!taskdeck::db::tasks::delete(&pool, user, ids[1], None)
         .await
         .unwrap());
     assert_eq!(count().await, 5);
@@ -593,9 +593,11 @@ async fn a_users_task_count_follows_creates_and_every_kind_of_delete(pool: PgPoo
         2
     );
     assert_eq!(count().await, 3);
-    assert!(taskdeck::db::projects::delete(&pool, user, project.id)
-        .await
-        .unwrap());
+    assert!(
+        taskdeck::db::projects::delete(&pool, user, project.id, None)
+            .await
+            .unwrap()
+    );
     assert_eq!(count().await, 1);
 }
 

@@ -97,7 +97,8 @@ async fn create_returns_201_with_location_and_the_task(pool: PgPool) {
             "project_id",
             "title",
             "updated_at",
-            "user_id"
+            "user_id",
+            "version"
         ]
     );
     let (status, fetched) = ada.get_json(&location).await;

@@ -35,6 +35,7 @@ struct Listed {
     user_id: Uuid,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    version: i64,
     position: String,
 }
 
@@ -54,6 +55,7 @@ impl Listed {
             user_id: self.user_id,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            version: self.version,
         };
         (task, self.position)
     }
@@ -133,7 +135,7 @@ pub fn statement<'a>(
         "SELECT t.id, t.title, t.description, t.completed, t.project_id, \
          t.label_names AS labels, \
          t.priority, t.due_date, t.due_time, t.completed_at, t.user_id, t.created_at, \
-         t.updated_at, t.position ",
+         t.updated_at, t.version, t.position ",
     );
     let (created_at, id) = if let Some(first) = by_label {
         sql.push("FROM task_labels f JOIN tasks t ON t.user_id = f.user_id AND t.id = f.task_id ");

@@ -11,7 +11,7 @@ pub use order::{move_to, MAX_KEY_CHARS};
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
-use super::{labels, users, WriteError};
+use super::{labels, users, IfMatch, WriteError};
 use crate::domain::{Limits, NewTask, Task, TaskPatch};
 
 /// `%`, `_` and `\\` match themselves, and the text may appear anywhere.
@@ -93,7 +93,7 @@ async fn insert(
            )
            SELECT id, title, description, completed, project_id,
                   label_names AS "labels!", priority, due_date, due_time, completed_at, user_id,
-                  created_at, updated_at
+                  created_at, updated_at, version
            FROM created"#,
         Uuid::now_v7(),
         user_id,
@@ -121,7 +121,7 @@ pub async fn get(
         Task,
         r#"SELECT id, title, description, completed, project_id,
                   t.label_names AS "labels!",
-                  priority, due_date, due_time, completed_at, user_id, created_at, updated_at
+                  priority, due_date, due_time, completed_at, user_id, created_at, updated_at, version
            FROM tasks t WHERE id = $1 AND user_id = $2"#,
         id,
         user_id,
@@ -139,6 +139,7 @@ pub async fn replace(
     id: Uuid,
     task: &NewTask,
     limits: &Limits,
+    if_match: IfMatch<'_>,
 ) -> Result<Option<Task>, WriteError> {
     let patch = TaskPatch {
         title: Some(task.title.clone()),
@@ -150,7 +151,7 @@ pub async fn replace(
         due_date: Some(task.due_date),
         due_time: Some(task.due_time),
     };
-    update(pool, user_id, id, &patch, limits).await
+    update(pool, user_id, id, &patch, limits, if_match).await
 }
 
 /// A partial update (PATCH): only the given fields change; clearing the due date clears the
@@ -162,16 +163,17 @@ pub async fn update(
     id: Uuid,
     patch: &TaskPatch,
     limits: &Limits,
+    if_match: IfMatch<'_>,
 ) -> Result<Option<Task>, WriteError> {
     let Some(new_labels) = &patch.labels else {
         // The labels stay as they are: one statement, which takes the task's row lock itself.
-        return update_fields(pool, user_id, id, patch, &[]).await;
+        return update_fields(pool, user_id, id, patch, &[], if_match).await;
     };
     if new_labels.is_empty() {
         // Clearing them (every PUT without labels): one statement too, which changes nothing
         // (`None`) when another write changed the task after the statement's snapshot; then
         // again below, under the task's lock, which also tells a missing task.
-        if let Some(updated) = update_fields(pool, user_id, id, patch, &[]).await? {
+        if let Some(updated) = update_fields(pool, user_id, id, patch, &[], if_match).await? {
             return Ok(Some(updated));
         }
     }
@@ -207,7 +209,7 @@ pub async fn update(
         // Dropping the transaction undoes any label it created.
         return Ok(None);
     }
-    let updated = update_fields(&mut *tx, user_id, id, patch, &label_ids).await?;
+    let updated = update_fields(&mut *tx, user_id, id, patch, &label_ids, if_match).await?;
     if updated.is_some() {
         tx.commit().await?;
     }
@@ -221,6 +223,7 @@ async fn update_fields(
     id: Uuid,
     patch: &TaskPatch,
     label_ids: &[Uuid],
+    if_match: IfMatch<'_>,
 ) -> Result<Option<Task>, WriteError> {
     Ok(sqlx::query_as!(
         Task,
@@ -252,15 +255,19 @@ async fn update_fields(
                                  ARRAY(SELECT name FROM labels WHERE user_id = $2 AND id = ANY($15)
                                        ORDER BY lower(name), name)
                              ELSE label_names END,
-               updated_at = now()
+               updated_at = now(),
+               version = version + 1
            WHERE id = $1 AND user_id = $2
              -- Setting the labels: only the version of the task this statement's snapshot saw
              -- (its links are the ones unlinked above). A write that changed it meanwhile
              -- leaves no row here, and the caller goes again under the task's lock.
              AND (NOT $14 OR t.xmin = (SELECT xmin FROM tasks WHERE id = $1 AND user_id = $2))
+             -- If-Match (API-sync.md): only these versions, checked on the locked row.
+             AND ($16::bigint[] IS NULL OR t.version = ANY($16))
            RETURNING id, title, description, completed, project_id,
                      t.label_names AS "labels!",
-                     priority, due_date, due_time, completed_at, user_id, created_at, updated_at"#,
+                     priority, due_date, due_time, completed_at, user_id, created_at, updated_at,
+                     version"#,
         id,
         user_id,
         patch.title.as_ref().map(|t| t.as_ref()),
@@ -276,6 +283,7 @@ async fn update_fields(
         patch.due_time.flatten(),
         patch.labels.is_some(),
         label_ids,
+        if_match,
     )
     .fetch_optional(db)
     .await?)
@@ -286,30 +294,41 @@ pub async fn toggle(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
     id: Uuid,
+    if_match: IfMatch<'_>,
 ) -> Result<Option<Task>, sqlx::Error> {
     sqlx::query_as!(
         Task,
         r#"UPDATE tasks t SET completed = NOT completed,
-               completed_at = CASE WHEN completed THEN NULL ELSE now() END, updated_at = now()
-           WHERE id = $1 AND user_id = $2
+               completed_at = CASE WHEN completed THEN NULL ELSE now() END, updated_at = now(),
+               version = version + 1
+           WHERE id = $1 AND user_id = $2 AND ($3::bigint[] IS NULL OR version = ANY($3))
            RETURNING id, title, description, completed, project_id,
                      t.label_names AS "labels!",
-                     priority, due_date, due_time, completed_at, user_id, created_at, updated_at"#,
+                     priority, due_date, due_time, completed_at, user_id, created_at, updated_at,
+                     version"#,
         id,
         user_id,
+        if_match,
     )
     .fetch_optional(db)
     .await
 }
 
-/// Whether a task was deleted.
-pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
+/// Whether a task was deleted (a task whose version `if_match` does not name is not).
+pub async fn delete(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    id: Uuid,
+    if_match: IfMatch<'_>,
+) -> Result<bool, sqlx::Error> {
     let deleted = sqlx::query_scalar!(
-        r#"WITH gone AS (DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING 1)
+        r#"WITH gone AS (DELETE FROM tasks WHERE id = $1 AND user_id = $2
+                         AND ($3::bigint[] IS NULL OR version = ANY($3)) RETURNING 1)
            UPDATE users SET task_count = task_count - (SELECT count(*) FROM gone)
            WHERE id = $2 RETURNING (SELECT count(*) FROM gone) AS "deleted!""#,
         id,
-        user_id
+        user_id,
+        if_match,
     )
     .fetch_optional(db)
     .await?;

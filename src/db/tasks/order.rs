@@ -4,7 +4,7 @@
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::db::{projects, WriteError, NOT_YOURS_PROJECT};
+use crate::db::{matches, projects, IfMatch, WriteError, NOT_YOURS_PROJECT};
 use crate::domain::order;
 use crate::domain::{Move, Place, Task};
 
@@ -27,11 +27,12 @@ pub async fn move_to(
     user_id: Uuid,
     id: Uuid,
     to: Move,
+    if_match: IfMatch<'_>,
 ) -> Result<Option<Task>, WriteError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match move_once(pool, user_id, id, to).await {
+        match move_once(pool, user_id, id, to, if_match).await {
             Err(err) if err.is_retryable() && attempt < MOVE_ATTEMPTS => continue,
             result => return result,
         }
@@ -43,6 +44,7 @@ async fn move_once(
     user_id: Uuid,
     id: Uuid,
     to: Move,
+    if_match: IfMatch<'_>,
 ) -> Result<Option<Task>, WriteError> {
     let mut tx = pool.begin().await?;
     let anchor = match to.place {
@@ -53,14 +55,19 @@ async fn move_once(
     // that two moves that use each other as anchors cannot deadlock.
     let ids: Vec<Uuid> = [Some(id), anchor].into_iter().flatten().collect();
     let locked = sqlx::query!(
-        "SELECT id, project_id FROM tasks WHERE user_id = $1 AND id = ANY($2) \
+        "SELECT id, project_id, version FROM tasks WHERE user_id = $1 AND id = ANY($2) \
          ORDER BY id FOR UPDATE",
         user_id,
         &ids
     )
     .fetch_all(&mut *tx)
     .await?;
-    let Some(current) = locked.iter().find(|row| row.id == id) else {
+    // Missing, or (If-Match) at another version: checked under the lock, so it holds until
+    // the move commits.
+    let Some(current) = locked
+        .iter()
+        .find(|row| row.id == id && matches(if_match, row.version))
+    else {
         return Ok(None);
     };
     let project = to.project_id.unwrap_or(current.project_id);
@@ -77,11 +84,12 @@ async fn move_once(
     let moved = sqlx::query_as!(
         Task,
         r#"UPDATE tasks t SET project_id = $3, position = COALESCE($4, order_key_top()),
-               updated_at = now()
+               updated_at = now(), version = version + 1
            WHERE id = $1 AND user_id = $2
            RETURNING id, title, description, completed, project_id,
                      t.label_names AS "labels!",
-                     priority, due_date, due_time, completed_at, user_id, created_at, updated_at"#,
+                     priority, due_date, due_time, completed_at, user_id, created_at, updated_at,
+                     version"#,
         id,
         user_id,
         project,

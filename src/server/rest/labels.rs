@@ -8,6 +8,7 @@ use axum::{Json, Router};
 
 use super::json::ApiJson;
 use super::no_store;
+use super::preconditions::{one, read, refused, with_etag, Preconditions};
 use super::{created, name, path_id};
 use crate::db;
 use crate::domain::{Label, LabelInput, LabelName};
@@ -61,7 +62,11 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     let name = name(input.name, LabelName::parse)?;
     let label = db::labels::create(&state.pool, caller.id, &name, &state.config.limits).await?;
-    created(format!("/api/labels/{}", label.id), label)
+    let version = label.version;
+    Ok(with_etag(
+        created(format!("/api/labels/{}", label.id), label)?,
+        version,
+    ))
 }
 
 /// One label.
@@ -78,13 +83,15 @@ pub(super) async fn create(
 pub(super) async fn get_one(
     caller: Caller,
     State(state): State<AppState>,
+    pre: Preconditions,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, NotFound::LABEL, &caller, &state).await?;
     let label = db::labels::get(&state.pool, caller.id, id).await?;
-    Ok(no_store(Json(
+    Ok(read(
+        &pre,
         caller.found(&state, label, NotFound::LABEL).await?,
-    )))
+    ))
 }
 
 /// Renames a label: every task carrying it shows the new name (and its `updated_at` moves).
@@ -104,15 +111,27 @@ pub(super) async fn get_one(
 pub(super) async fn rename(
     caller: Caller,
     State(state): State<AppState>,
+    pre: Preconditions,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<LabelInput>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, NotFound::LABEL, &caller, &state).await?;
     let name = name(input.name, LabelName::parse)?;
-    let label = db::labels::rename(&state.pool, caller.id, id, &name).await?;
-    Ok(no_store(Json(
-        caller.found(&state, label, NotFound::LABEL).await?,
-    )))
+    let if_match = pre.if_match();
+    match db::labels::rename(&state.pool, caller.id, id, &name, if_match.as_deref()).await? {
+        Some(label) => Ok(one(label)),
+        None => {
+            let current = db::labels::get(&state.pool, caller.id, id);
+            Err(refused(
+                &caller,
+                &state,
+                if_match.as_deref(),
+                current,
+                NotFound::LABEL,
+            )
+            .await)
+        }
+    }
 }
 
 /// Deletes a label: it is removed from every task carrying it (their `updated_at` moves).
@@ -130,12 +149,21 @@ pub(super) async fn rename(
 pub(super) async fn delete(
     caller: Caller,
     State(state): State<AppState>,
+    pre: Preconditions,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, NotFound::LABEL, &caller, &state).await?;
-    let deleted = db::labels::delete(&state.pool, caller.id, id).await?;
-    caller
-        .found(&state, deleted.then_some(()), NotFound::LABEL)
-        .await?;
-    Ok(no_store(StatusCode::NO_CONTENT))
+    let if_match = pre.if_match();
+    if db::labels::delete(&state.pool, caller.id, id, if_match.as_deref()).await? {
+        return Ok(no_store(StatusCode::NO_CONTENT));
+    }
+    let current = db::labels::get(&state.pool, caller.id, id);
+    Err(refused(
+        &caller,
+        &state,
+        if_match.as_deref(),
+        current,
+        NotFound::LABEL,
+    )
+    .await)
 }

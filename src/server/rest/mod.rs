@@ -5,6 +5,7 @@ pub mod docs;
 pub mod json;
 pub mod labels;
 pub mod openapi;
+pub mod preconditions;
 pub mod projects;
 pub mod tasks;
 pub mod tokens;
@@ -137,7 +138,14 @@ fn cors(allowed_origins: &[String]) -> CorsLayer {
             Method::PATCH,
             Method::DELETE,
         ])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .expose_headers([header::LINK, header::LOCATION])
+        // The conditional and idempotent requests of API-sync.md, and the ETag they build on.
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::LINK, header::LOCATION, header::ETAG])
         .max_age(Duration::from_secs(600))
 }

@@ -105,10 +105,12 @@ pub const BEARER: &str = "bearer";
             TooManyRequests,
             InvalidCredentials,
             ServiceUnavailable,
-            RateLimited
+            RateLimited,
+            NotModified,
+            PreconditionFailed
         )
     ),
-    modifiers(&BearerScheme, &PublicOperations),
+    modifiers(&BearerScheme, &PublicOperations, &Versions),
     tags(
         (name = "auth", description = "Accounts, sign-ins and their tokens"),
         (name = "tokens", description = "Personal access tokens"),
@@ -141,6 +143,98 @@ impl Modify for BearerScheme {
                     .build(),
             ),
         );
+    }
+}
+
+/// Versions as HTTP sees them (API-sync.md; `rest/preconditions.rs`), said once for every
+/// operation they concern: the `ETag` of each answer that carries one task, project or label;
+/// `If-None-Match` and its 304 on the `GET` of one; `If-Match` and its 412 on each write of one.
+struct Versions;
+
+impl Versions {
+    fn header_param(
+        name: &str,
+        description: &str,
+    ) -> utoipa::openapi::RefOr<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(utoipa::openapi::Required::False)
+            .description(Some(description))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()
+            .into()
+    }
+
+    fn etag() -> utoipa::openapi::header::Header {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let mut header =
+            utoipa::openapi::header::Header::new(ObjectBuilder::new().schema_type(Type::String));
+        header.description = Some("The resource's version in double quotes, e.g. `\"3\"`".into());
+        header
+    }
+}
+
+impl Modify for Versions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Ref, RefOr};
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let collection =
+                ["/api/tasks", "/api/projects", "/api/labels"].contains(&path.as_str());
+            let one = ["/api/tasks/{id}", "/api/projects/{id}", "/api/labels/{id}"]
+                .contains(&path.as_str())
+                || path == "/api/tasks/{id}/toggle"
+                || path == "/api/tasks/{id}/move";
+            if !collection && !one {
+                continue;
+            }
+            let operations = [
+                (&mut item.get, true),
+                (&mut item.put, false),
+                (&mut item.post, false),
+                (&mut item.delete, false),
+                (&mut item.patch, false),
+            ];
+            for (operation, reading) in operations {
+                let Some(operation) = operation else { continue };
+                if collection && reading {
+                    continue; // a listing: its resources carry `version` in the body
+                }
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    if matches!(status.as_str(), "200" | "201") {
+                        if let RefOr::T(response) = response {
+                            response.headers.insert("ETag".into(), Self::etag().into());
+                        }
+                    }
+                }
+                if collection {
+                    continue; // a creation: no precondition
+                }
+                let parameters = operation.parameters.get_or_insert_with(Vec::new);
+                if reading {
+                    parameters.push(Self::header_param(
+                        "If-None-Match",
+                        "ETags (or `*`): when one names the current version, the answer is 304",
+                    ));
+                    operation
+                        .responses
+                        .responses
+                        .insert("304".into(), Ref::from_response_name("NotModified").into());
+                } else {
+                    parameters.push(Self::header_param(
+                        "If-Match",
+                        "ETags (or `*`): unless one names the current version, nothing \
+                         changes and the answer is 412",
+                    ));
+                    operation.responses.responses.insert(
+                        "412".into(),
+                        Ref::from_response_name("PreconditionFailed").into(),
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -304,6 +398,25 @@ pub struct Unauthorized(Problem);
 )]
 #[allow(dead_code)]
 pub struct Forbidden(Problem);
+
+/// Unchanged: `If-None-Match` named the current version. No body.
+#[derive(ToResponse)]
+#[response(
+    description = "Not modified: `If-None-Match` named the current version; no body",
+    headers(("ETag" = String, description = "The current version in double quotes"))
+)]
+#[allow(dead_code)]
+pub struct NotModified;
+
+/// `If-Match` named none of the resource's current version: nothing changed. The problem's
+/// `current` member holds the resource as it now is.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("ETag" = String, description = "The current version in double quotes"))
+)]
+#[allow(dead_code)]
+pub struct PreconditionFailed(Problem);
 
 /// No such task, project or label for this user (also for ids that are not UUIDs, and for other
 /// users' tasks, projects and labels: the two are indistinguishable).

@@ -7,6 +7,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use super::json::ApiJson;
+use super::preconditions::{one, read, refused, with_etag, Preconditions};
 use super::{created, name, no_store, path_id};
 use crate::db;
 use crate::domain::{Project, ProjectInput, ProjectName};
@@ -60,7 +61,11 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     let name = name(input.name, ProjectName::parse)?;
     let project = db::projects::create(&state.pool, caller.id, &name, &state.config.limits).await?;
-    created(format!("/api/projects/{}", project.id), project)
+    let version = project.version;
+    Ok(with_etag(
+        created(format!("/api/projects/{}", project.id), project)?,
+        version,
+    ))
 }
 
 /// One project.
@@ -77,13 +82,15 @@ pub(super) async fn create(
 pub(super) async fn get_one(
     caller: Caller,
     State(state): State<AppState>,
+    pre: Preconditions,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, NotFound::PROJECT, &caller, &state).await?;
     let project = db::projects::get(&state.pool, caller.id, id).await?;
-    Ok(no_store(Json(
+    Ok(read(
+        &pre,
         caller.found(&state, project, NotFound::PROJECT).await?,
-    )))
+    ))
 }
 
 /// Renames a project.
@@ -103,15 +110,27 @@ pub(super) async fn get_one(
 pub(super) async fn rename(
     caller: Caller,
     State(state): State<AppState>,
+    pre: Preconditions,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ProjectInput>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, NotFound::PROJECT, &caller, &state).await?;
     let name = name(input.name, ProjectName::parse)?;
-    let project = db::projects::rename(&state.pool, caller.id, id, &name).await?;
-    Ok(no_store(Json(
-        caller.found(&state, project, NotFound::PROJECT).await?,
-    )))
+    let if_match = pre.if_match();
+    match db::projects::rename(&state.pool, caller.id, id, &name, if_match.as_deref()).await? {
+        Some(project) => Ok(one(project)),
+        None => {
+            let current = db::projects::get(&state.pool, caller.id, id);
+            Err(refused(
+                &caller,
+                &state,
+                if_match.as_deref(),
+                current,
+                NotFound::PROJECT,
+            )
+            .await)
+        }
+    }
 }
 
 /// Deletes a project and every task in it.
@@ -129,12 +148,21 @@ pub(super) async fn rename(
 pub(super) async fn delete(
     caller: Caller,
     State(state): State<AppState>,
+    pre: Preconditions,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, NotFound::PROJECT, &caller, &state).await?;
-    let deleted = db::projects::delete(&state.pool, caller.id, id).await?;
-    caller
-        .found(&state, deleted.then_some(()), NotFound::PROJECT)
-        .await?;
-    Ok(no_store(StatusCode::NO_CONTENT))
+    let if_match = pre.if_match();
+    if db::projects::delete(&state.pool, caller.id, id, if_match.as_deref()).await? {
+        return Ok(no_store(StatusCode::NO_CONTENT));
+    }
+    let current = db::projects::get(&state.pool, caller.id, id);
+    Err(refused(
+        &caller,
+        &state,
+        if_match.as_deref(),
+        current,
+        NotFound::PROJECT,
+    )
+    .await)
 }

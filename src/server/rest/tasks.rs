@@ -6,8 +6,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
+use uuid::Uuid;
 
 use super::json::ApiJson;
+use super::preconditions::{one, read, refused, with_etag, Preconditions};
 use super::{created, no_store, path_id};
 use crate::db;
 use crate::domain::{
@@ -96,7 +98,11 @@ pub(super) async fn create(
 ) -> Result<Response, ApiError> {
     let task = NewTask::try_from(input).map_err(ApiError::Validation)?;
     let task = db::tasks::create(&state.pool, caller.id, &task, &state.config.limits).await?;
-    created(format!("/api/tasks/{}", task.id), task)
+    let version = task.version;
+    Ok(with_etag(
+        created(format!("/api/tasks/{}", task.id), task)?,
+        version,
+    ))
 }
 
 /// One task.
@@ -111,13 +117,15 @@ pub(super) async fn create(
 pub(super) async fn get_one(
     caller: Caller,
     State(state): State<AppState>,
+    pre: Preconditions,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, NotFound::TASK, &caller, &state).await?;
     let task = db::tasks::get(&state.pool, caller.id, id).await?;
-    Ok(no_store(Json(
+    Ok(read(
+        &pre,
         caller.found(&state, task, NotFound::TASK).await?,
-    )))
+    ))
 }
 
 /// Replaces a task: every missing field takes its default (null, `[]`, 0, false).
@@ -135,15 +143,24 @@ pub(super) async fn get_one(
 pub(super) async fn replace(
     caller: Caller,
     State(state): State<AppState>,
+    pre: Preconditions,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<TaskInput>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, NotFound::TASK, &caller, &state).await?;
     let task = NewTask::try_from(input).map_err(ApiError::Validation)?;
-    let task = db::tasks::replace(&state.pool, caller.id, id, &task, &state.config.limits).await?;
-    Ok(no_store(Json(
-        caller.found(&state, task, NotFound::TASK).await?,
-    )))
+    let if_match = pre.if_match();
+    let limits = &state.config.limits;
+    let task = db::tasks::replace(
+        &state.pool,
+        caller.id,
+        id,
+        &task,
+        limits,
+        if_match.as_deref(),
+    )
+    .await?;
+    written(&caller, &state, task, if_match.as_deref(), id).await
 }
 
 /// Changes the given fields only; `null` clears a nullable field, `"labels": []` every label.
@@ -161,15 +178,42 @@ pub(super) async fn replace(
 pub(super) async fn update(
     caller: Caller,
     State(state): State<AppState>,
+    pre: Preconditions,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<TaskPatchInput>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, NotFound::TASK, &caller, &state).await?;
     let patch = TaskPatch::try_from(input).map_err(ApiError::Validation)?;
-    let task = db::tasks::update(&state.pool, caller.id, id, &patch, &state.config.limits).await?;
-    Ok(no_store(Json(
-        caller.found(&state, task, NotFound::TASK).await?,
-    )))
+    let if_match = pre.if_match();
+    let limits = &state.config.limits;
+    let task = db::tasks::update(
+        &state.pool,
+        caller.id,
+        id,
+        &patch,
+        limits,
+        if_match.as_deref(),
+    )
+    .await?;
+    written(&caller, &state, task, if_match.as_deref(), id).await
+}
+
+/// The answer to a write of one task: the task with its `ETag`, or, when it found nothing, 412
+/// with the current task (If-Match) or 404.
+async fn written(
+    caller: &Caller,
+    state: &AppState,
+    task: Option<Task>,
+    if_match: Option<&[i64]>,
+    id: Uuid,
+) -> Result<Response, ApiError> {
+    match task {
+        Some(task) => Ok(one(task)),
+        None => {
+            let current = db::tasks::get(&state.pool, caller.id, id);
+            Err(refused(caller, state, if_match, current, NotFound::TASK).await)
+        }
+    }
 }
 
 /// Flips `completed` atomically: concurrent toggles never lose an update.
@@ -184,13 +228,13 @@ pub(super) async fn update(
 pub(super) async fn toggle(
     caller: Caller,
     State(state): State<AppState>,
+    pre: Preconditions,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, NotFound::TASK, &caller, &state).await?;
-    let task = db::tasks::toggle(&state.pool, caller.id, id).await?;
-    Ok(no_store(Json(
-        caller.found(&state, task, NotFound::TASK).await?,
-    )))
+    let if_match = pre.if_match();
+    let task = db::tasks::toggle(&state.pool, caller.id, id, if_match.as_deref()).await?;
+    written(&caller, &state, task, if_match.as_deref(), id).await
 }
 
 /// Deletes a task.
@@ -205,14 +249,23 @@ pub(super) async fn toggle(
 pub(super) async fn delete(
     caller: Caller,
     State(state): State<AppState>,
+    pre: Preconditions,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, NotFound::TASK, &caller, &state).await?;
-    let deleted = db::tasks::delete(&state.pool, caller.id, id).await?;
-    caller
-        .found(&state, deleted.then_some(()), NotFound::TASK)
-        .await?;
-    Ok(no_store(StatusCode::NO_CONTENT))
+    let if_match = pre.if_match();
+    if db::tasks::delete(&state.pool, caller.id, id, if_match.as_deref()).await? {
+        return Ok(no_store(StatusCode::NO_CONTENT));
+    }
+    let current = db::tasks::get(&state.pool, caller.id, id);
+    Err(refused(
+        &caller,
+        &state,
+        if_match.as_deref(),
+        current,
+        NotFound::TASK,
+    )
+    .await)
 }
 
 /// Moves a task in its project's manual order, or into another project (API-organise.md,
@@ -230,13 +283,13 @@ pub(super) async fn delete(
 pub(super) async fn move_task(
     caller: Caller,
     State(state): State<AppState>,
+    pre: Preconditions,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<MoveInput>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, NotFound::TASK, &caller, &state).await?;
     let to = input.parse(id).map_err(ApiError::Validation)?;
-    let task = db::tasks::move_to(&state.pool, caller.id, id, to).await?;
-    Ok(no_store(Json(
-        caller.found(&state, task, NotFound::TASK).await?,
-    )))
+    let if_match = pre.if_match();
+    let task = db::tasks::move_to(&state.pool, caller.id, id, to, if_match.as_deref()).await?;
+    written(&caller, &state, task, if_match.as_deref(), id).await
 }
