@@ -351,7 +351,12 @@ async fn tasks_without_a_session_redirects_to_sign_in_during_ssr(pool: PgPool) {
     );
     // A cookie that names no session is no better.
     let response = get_with_cookie(&app, "/tasks", "taskdeck_session=bogus").await;
-    assert!(response.status().is_redirection());
+    let status = response.status();
+    assert!(
+        status.is_redirection(),
+        "{status}: {}",
+        response.text().await.unwrap_or_default()
+    );
 }
 
 #[sqlx::test]
