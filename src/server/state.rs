@@ -5,7 +5,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
-use super::auth::sign_ins::{self, SignIns};
+use super::auth::sign_ins::{self, AbortOnDrop, SignIns};
 use super::auth::{Keys, Passwords};
 use super::config::Config;
 
@@ -50,15 +50,6 @@ pub struct Shared {
     _listener: AbortOnDrop,
 }
 
-/// Aborts a background task when dropped.
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 impl AppState {
     /// The state, and its listener for ended sign-ins, started on the current tokio runtime.
     pub fn new(pool: PgPool, config: Config, leptos_options: LeptosOptions) -> Self {
@@ -84,7 +75,7 @@ impl AppState {
             renders: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_RENDERS)),
             draining: Arc::default(),
             sign_ins,
-            _listener: AbortOnDrop(listener.abort_handle()),
+            _listener: AbortOnDrop::new(&listener),
         }))
     }
 }

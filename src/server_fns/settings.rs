@@ -21,11 +21,12 @@ pub async fn load_settings() -> Result<Settings, AppError> {
     use crate::server::auth::secrets;
 
     let (state, caller) = signed_in(false).await?;
-    let user = caller.user(&state).await?;
-    let record = db::users::find_by_id(&state.pool, caller.id)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    let tokens = db::access_tokens::list(&state.pool, caller.id).await?;
+    // The record, not `caller.user()`: the page also needs whether it has a password.
+    let (user, tokens) = tokio::try_join!(
+        db::users::find_by_id(&state.pool, caller.id),
+        db::access_tokens::list(&state.pool, caller.id)
+    )?;
+    let user = user.ok_or(AppError::Unauthorized)?;
     let headers: axum::http::HeaderMap = extract(&state).await?;
     let new_token = cookie(&headers, NEW_TOKEN_COOKIE).filter(|secret| {
         // Only a token of this user's (a cookie planted by someone else shows nothing).
@@ -36,9 +37,9 @@ pub async fn load_settings() -> Result<Settings, AppError> {
         set_cookie(&state, NEW_TOKEN_COOKIE, "", 0);
     }
     Ok(Settings {
+        has_password: user.password_hash.is_some(),
         email: user.email,
         timezone: user.timezone,
-        has_password: record.password_hash.is_some(),
         tokens,
         new_token,
     })

@@ -35,9 +35,9 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<&str, AuthError> {
     Ok(token)
 }
 
-/// The verified claims of a request's bearer token; every refusal is the same 401.
-fn bearer_claims(headers: &HeaderMap, keys: &Keys) -> Result<Claims, AuthError> {
-    jwt::verify(keys, bearer_token(headers)?).map_err(|err| {
+/// The verified claims of a bearer token; every refusal is the same 401.
+fn bearer_claims(token: &str, keys: &Keys) -> Result<Claims, AuthError> {
+    jwt::verify(keys, token).map_err(|err| {
         tracing::debug!(%err, "bearer token refused");
         AuthError::Refused
     })
@@ -55,7 +55,7 @@ impl FromRequestParts<AppState> for Caller {
         let caller = if token.starts_with(secrets::ACCESS_PREFIX) {
             Caller::from_access_token(state, token).await?
         } else {
-            let claims = bearer_claims(&parts.headers, &state.keys)?;
+            let claims = bearer_claims(token, &state.keys)?;
             Caller::from_claims(state, claims).await?
         };
         if let Access::Scoped(scopes) = &caller.access {

@@ -73,12 +73,30 @@ impl SignIns {
         }
     }
 
-    fn heard_within(&self, within: Duration) -> bool {
-        self.last_heard
-            .lock()
-            .ok()
-            .and_then(|heard| *heard)
-            .is_some_and(|at| at.elapsed() < within)
+    /// When the listener of the current round last heard its channel; `None` until it heard
+    /// its first heartbeat (the round is not ready yet).
+    fn last_heard(&self) -> Option<Instant> {
+        self.last_heard.lock().ok().and_then(|heard| *heard)
+    }
+
+    fn set_last_heard(&self, at: Option<Instant>) {
+        if let Ok(mut heard) = self.last_heard.lock() {
+            *heard = at;
+        }
+    }
+
+    /// One notice on the channel: a heartbeat (`true`), or a sign-in that ended, recorded and
+    /// announced to [`SignIns::ended_here`].
+    fn hear(&self, payload: &str) -> bool {
+        if payload == PING {
+            return true;
+        }
+        match payload.parse::<Uuid>() {
+            Ok(id) => self.record([id]),
+            Err(_) => tracing::warn!(payload, "unreadable sign-in notice"),
+        }
+        self.heard.notify_waiters();
+        false
     }
 
     /// Whether the list is complete now (the listener hears its channel).
@@ -172,20 +190,12 @@ pub async fn listen(sign_ins: Arc<SignIns>, direct: PgConnectOptions) {
         .idle_timeout(Duration::from_secs(60))
         .connect_lazy_with(direct);
     loop {
-        let ready = Arc::new(AtomicBool::new(false));
-        if let Ok(mut heard) = sign_ins.last_heard.lock() {
-            *heard = None;
-        }
-        let mut round = tokio::spawn(receive(
-            Arc::clone(&sign_ins),
-            direct.clone(),
-            Arc::clone(&ready),
-        ));
+        sign_ins.set_last_heard(None);
+        let mut round = tokio::spawn(receive(Arc::clone(&sign_ins), direct.clone()));
         // Dropped with this task (when the server's state goes), the round goes too.
-        let _round_guard = AbortOnDrop(round.abort_handle());
+        let _round_guard = AbortOnDrop::new(&round);
         let mut ticker = tokio::time::interval(HEARTBEAT);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut ready_at = None;
         loop {
             tokio::select! {
                 ended = &mut round => {
@@ -197,13 +207,14 @@ pub async fn listen(sign_ins: Arc<SignIns>, direct: PgConnectOptions) {
                     break;
                 }
                 _ = ticker.tick() => {
-                    if !ready.load(Ordering::Acquire) {
+                    // Not ready until the round heard its first heartbeat (which it waits for,
+                    // at most STALE, itself).
+                    let Some(heard) = sign_ins.last_heard() else {
                         continue;
-                    }
-                    let since = *ready_at.get_or_insert_with(Instant::now);
-                    let hearing = sign_ins.heard_within(STALE);
+                    };
+                    let hearing = heard.elapsed() < STALE;
                     sign_ins.listening.store(hearing, Ordering::Release);
-                    if !hearing && since.elapsed() > STALE {
+                    if !hearing {
                         tracing::warn!(
                             "sign-in listener hears nothing (is DATABASE_MIGRATION_URL a direct \
                              connection?); starting over"
@@ -222,8 +233,15 @@ pub async fn listen(sign_ins: Arc<SignIns>, direct: PgConnectOptions) {
     }
 }
 
-/// Aborts a task when dropped.
-struct AbortOnDrop(tokio::task::AbortHandle);
+/// Aborts a background task when dropped (the listener with the server's state, a round with
+/// the listener).
+pub struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl AbortOnDrop {
+    pub fn new<T>(task: &tokio::task::JoinHandle<T>) -> Self {
+        Self(task.abort_handle())
+    }
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
@@ -244,11 +262,7 @@ async fn ping(direct: &PgPool) -> Result<(), sqlx::Error> {
 /// One round: listens, loads, hears its own first heartbeat (within [`STALE`], or the round
 /// fails: a `LISTEN` that cannot hear), then records every notice until the connection is lost
 /// (`Ok`).
-async fn receive(
-    sign_ins: Arc<SignIns>,
-    direct: PgPool,
-    ready: Arc<AtomicBool>,
-) -> Result<(), sqlx::Error> {
+async fn receive(sign_ins: Arc<SignIns>, direct: PgPool) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(&direct).await?;
     // A lost connection ends the round at once instead of reconnecting quietly (which would
     // lose the notices sent meanwhile); the next round reloads.
@@ -260,11 +274,8 @@ async fn receive(
     ping(&direct).await?;
     let first = async {
         while let Some(notice) = listener.try_recv().await? {
-            if notice.payload() == PING {
+            if sign_ins.hear(notice.payload()) {
                 return Ok(true);
-            }
-            if let Ok(id) = notice.payload().parse::<Uuid>() {
-                sign_ins.record([id]);
             }
         }
         Ok::<_, sqlx::Error>(false)
@@ -276,24 +287,12 @@ async fn receive(
         Ok(Err(err)) => return Err(err),
         Err(_) => return Err(sqlx::Error::Protocol("the listener hears nothing".into())),
     }
-    if let Ok(mut heard) = sign_ins.last_heard.lock() {
-        *heard = Some(Instant::now());
-    }
+    sign_ins.set_last_heard(Some(Instant::now()));
     sign_ins.listening.store(true, Ordering::Release);
-    ready.store(true, Ordering::Release);
     let mut last_forget = Instant::now();
     while let Some(notice) = listener.try_recv().await? {
-        if let Ok(mut heard) = sign_ins.last_heard.lock() {
-            *heard = Some(Instant::now());
-        }
-        if notice.payload() == PING {
-            continue;
-        }
-        match notice.payload().parse::<Uuid>() {
-            Ok(id) => sign_ins.record([id]),
-            Err(_) => tracing::warn!(payload = notice.payload(), "unreadable sign-in notice"),
-        }
-        sign_ins.heard.notify_waiters();
+        sign_ins.set_last_heard(Some(Instant::now()));
+        sign_ins.hear(notice.payload());
         if last_forget.elapsed() > Duration::from_secs(60) {
             sign_ins.forget_old();
             last_forget = Instant::now();
