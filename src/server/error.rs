@@ -68,6 +68,9 @@ pub enum ApiError {
         current: serde_json::Value,
         version: i64,
     },
+    /// An `Idempotency-Key` sent again with another method, path or body (API-sync.md).
+    #[error("idempotency key reused")]
+    IdempotencyKeyReused,
     /// Anything the client did not cause. The cause is logged, the client sees only a 500.
     #[error("internal error: {0}")]
     Internal(Internal),
@@ -121,7 +124,7 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. }
             | Self::TooManyRegistrations { .. }
             | Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -378,6 +381,12 @@ impl IntoResponse for ApiError {
                 vec![],
             ),
             Self::Validation(errors) => ("the request has invalid fields".into(), errors),
+            Self::IdempotencyKeyReused => (
+                "this Idempotency-Key was first sent with another method, path or body; use a \
+                 new key for a new request"
+                    .into(),
+                vec![],
+            ),
             Self::TooManyRequests { retry_after_secs } => (
                 format!("too many failed sign-in attempts; try again in {retry_after_secs} s"),
                 vec![],

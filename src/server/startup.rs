@@ -257,7 +257,7 @@ fn compression() -> CompressionLayer<impl Predicate> {
 const COMPRESSION_QUALITY: i32 = 4;
 
 /// Periodic clean-up of rows that no longer mean anything: expired login failures, sessions,
-/// registration attempts, refresh and personal access tokens, and sign-ins none of whose access
+/// registration attempts, refresh and personal access tokens, idempotency keys, and sign-ins none of whose access
 /// tokens (which live `access_ttl`) can still be presented.
 async fn maintenance(pool: PgPool, access_ttl: Duration) {
     let mut every = tokio::time::interval(Duration::from_secs(300));
@@ -279,6 +279,9 @@ async fn maintenance(pool: PgPool, access_ttl: Duration) {
         }
         if let Err(err) = db::access_tokens::delete_expired(&pool).await {
             tracing::warn!(error = %err, "clean-up of expired personal access tokens failed");
+        }
+        if let Err(err) = db::idempotency::delete_expired(&pool).await {
+            tracing::warn!(error = %err, "clean-up of expired idempotency keys failed");
         }
     }
 }

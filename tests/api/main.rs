@@ -11,6 +11,7 @@ mod browser;
 mod cors;
 mod docs;
 mod health;
+mod idempotency;
 mod leptos_toml;
 mod migration;
 mod openapi;

@@ -171,8 +171,9 @@ async fn conforms(doc: &Value, method: &str, template: &str, response: Response)
     }
     for header in documented["headers"].as_object().into_iter().flatten() {
         let name = header.0.to_lowercase();
-        // `Link` is only present while more pages follow.
-        if name != "link" {
+        // `Link` is only present while more pages follow, `Idempotent-Replayed` only on a
+        // replayed answer (tests/api/idempotency.rs).
+        if name != "link" && name != "idempotent-replayed" {
             assert!(
                 response.headers().contains_key(&name),
                 "{method} {template} {status}: no {name} header"
@@ -1091,5 +1092,54 @@ async fn versions_are_documented_on_every_operation_they_concern(pool: PgPool) {
         current.is_object(),
         "{}",
         doc["components"]["schemas"]["Problem"]
+    );
+}
+
+#[sqlx::test]
+async fn idempotency_keys_are_documented_on_exactly_the_operations_that_honour_them(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    let mut honouring = vec![];
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let has_key = operation["parameters"].as_array().is_some_and(|params| {
+                params
+                    .iter()
+                    .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header")
+            });
+            if !has_key {
+                continue;
+            }
+            honouring.push(format!("{method} {path}"));
+            for status in ["400", "409", "422"] {
+                assert!(
+                    operation["responses"][status].is_object(),
+                    "{method} {path}: {status}"
+                );
+            }
+            let success = operation["responses"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .find(|(status, _)| status.starts_with('2'))
+                .expect("a 2xx answer")
+                .1;
+            assert!(
+                success["headers"]["Idempotent-Replayed"].is_object(),
+                "{method} {path}"
+            );
+        }
+    }
+    honouring.sort();
+    assert_eq!(
+        honouring,
+        [
+            "patch /api/tasks/{id}/toggle",
+            "post /api/labels",
+            "post /api/projects",
+            "post /api/tasks",
+            "post /api/tasks/{id}/move",
+            "post /api/tokens",
+        ]
     );
 }

@@ -51,6 +51,11 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Already found for this request (by `rest::idempotency`, before the handler): the same
+        // caller, counted once by the rate limit.
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         let token = bearer_token(&parts.headers)?;
         let caller = if token.starts_with(secrets::ACCESS_PREFIX) {
             Caller::from_access_token(state, token).await?

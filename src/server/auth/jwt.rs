@@ -24,6 +24,8 @@ pub struct Keys {
     /// The key of the keyed hash under which refresh tokens and personal access tokens are
     /// stored (see `super::secrets`).
     pub(super) secret_key: hmac::Hmac<sha2::Sha256>,
+    /// The key that seals answers kept for idempotent replays (see `super::secrets::seal`).
+    pub(super) seal_key: chacha20poly1305::ChaCha20Poly1305,
     pub refresh_ttl: Duration,
 }
 
@@ -57,6 +59,7 @@ impl Keys {
             ttl: config.ttl,
             max_foreign_ttl: config.max_foreign_ttl.as_secs(),
             secret_key: super::secrets::hash_key(secret),
+            seal_key: super::secrets::seal_key(secret),
             refresh_ttl: config.refresh_ttl,
         }
     }

@@ -12,6 +12,8 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Nonce};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use uuid::Uuid;
@@ -99,6 +101,65 @@ pub fn parse_access_token(keys: &Keys, secret: &str) -> Option<(Uuid, Uuid, Hash
     parse::<2>(keys, ACCESS_PREFIX, secret).map(|([user_id, id], hash)| (user_id, id, hash))
 }
 
+/// Separates the sealing key from the other uses of `JWT_SECRET`.
+const SEAL_CONTEXT: &[u8] = b"taskdeck sealed replay v1\n";
+
+/// Bytes of the random nonce in front of each sealed blob.
+const NONCE_BYTES: usize = 12;
+
+/// The key that seals answers kept for idempotent replays (`rest::idempotency`), derived once from
+/// `JWT_SECRET`: such an answer may hold a personal access token's secret, which must never lie in
+/// a table in the clear. Changing `JWT_SECRET` makes kept answers unreadable, as it ends tokens.
+pub(super) fn seal_key(secret: &[u8]) -> ChaCha20Poly1305 {
+    let mut derive =
+        <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes a key of any length");
+    derive.update(SEAL_CONTEXT);
+    ChaCha20Poly1305::new(&derive.finalize().into_bytes())
+}
+
+/// `plain` sealed for the row it is stored in (`bound`: the user's id and the key, so a blob
+/// copied to another row does not open): a random nonce, then the ciphertext and its tag.
+pub fn seal(keys: &Keys, bound: &[u8], plain: &[u8]) -> Result<Vec<u8>, SealError> {
+    let mut nonce = [0u8; NONCE_BYTES];
+    getrandom::fill(&mut nonce).map_err(|_| SealError)?;
+    let sealed = keys
+        .seal_key
+        .encrypt(
+            &Nonce::from(nonce),
+            Payload {
+                msg: plain,
+                aad: bound,
+            },
+        )
+        .map_err(|_| SealError)?;
+    let mut blob = nonce.to_vec();
+    blob.extend(sealed);
+    Ok(blob)
+}
+
+/// What [`seal`] made for `bound`, or an error when it was not (another key, another row).
+pub fn open(keys: &Keys, bound: &[u8], blob: &[u8]) -> Result<Vec<u8>, SealError> {
+    if blob.len() < NONCE_BYTES {
+        return Err(SealError);
+    }
+    let (nonce, sealed) = blob.split_at(NONCE_BYTES);
+    let nonce: [u8; NONCE_BYTES] = nonce.try_into().map_err(|_| SealError)?;
+    keys.seal_key
+        .decrypt(
+            &Nonce::from(nonce),
+            Payload {
+                msg: sealed,
+                aad: bound,
+            },
+        )
+        .map_err(|_| SealError)
+}
+
+/// Sealing or opening failed (no randomness, or a blob this key did not seal for that row).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot seal or open a kept answer")]
+pub struct SealError;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +213,30 @@ mod tests {
             assert_eq!(parse_refresh_token(&keys, secret), None, "{secret}");
             assert_eq!(parse_access_token(&keys, secret), None, "{secret}");
         }
+    }
+
+    #[test]
+    fn sealed_answers_open_only_for_their_row_and_key() {
+        let keys = keys(&[]);
+        let sealed = seal(&keys, b"row one", b"{\"token\":\"tdp_x\"}").expect("sealed");
+        assert!(!sealed
+            .windows(b"tdp_x".len())
+            .any(|window| window == b"tdp_x"));
+        assert_eq!(
+            open(&keys, b"row one", &sealed).expect("opens"),
+            b"{\"token\":\"tdp_x\"}"
+        );
+        assert!(open(&keys, b"row two", &sealed).is_err());
+        let other = crate::server::auth::jwt::tests::keys(&[(
+            "JWT_SECRET",
+            "another secret of at least thirty-two bytes",
+        )]);
+        assert!(open(&other, b"row one", &sealed).is_err());
+        assert!(open(&keys, b"row one", &sealed[..5]).is_err());
+        // Two seals of one answer differ (a fresh nonce each time).
+        assert_ne!(
+            seal(&keys, b"row one", b"same").ok(),
+            seal(&keys, b"row one", b"same").ok()
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod docs;
+pub mod idempotency;
 pub mod json;
 pub mod labels;
 pub mod openapi;
@@ -41,6 +42,10 @@ pub fn mount(app: Router<AppState>, state: &AppState) -> Router<AppState> {
         .route("/openapi.json", axum::routing::get(openapi::openapi_json))
         .fallback(not_found)
         .layer(middleware::from_fn(problem_for_bare_errors))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::honour,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::server::rate_limit::headers,
@@ -144,8 +149,13 @@ fn cors(allowed_origins: &[String]) -> CorsLayer {
             header::CONTENT_TYPE,
             header::IF_MATCH,
             header::IF_NONE_MATCH,
-            header::HeaderName::from_static("idempotency-key"),
+            idempotency::IDEMPOTENCY_KEY,
         ])
-        .expose_headers([header::LINK, header::LOCATION, header::ETAG])
+        .expose_headers([
+            header::LINK,
+            header::LOCATION,
+            header::ETAG,
+            idempotency::IDEMPOTENT_REPLAYED,
+        ])
         .max_age(Duration::from_secs(600))
 }

@@ -107,10 +107,12 @@ pub const BEARER: &str = "bearer";
             ServiceUnavailable,
             RateLimited,
             NotModified,
-            PreconditionFailed
+            PreconditionFailed,
+            IdempotencyInFlight,
+            IdempotencyKeyReused
         )
     ),
-    modifiers(&BearerScheme, &PublicOperations, &Versions),
+    modifiers(&BearerScheme, &PublicOperations, &Versions, &Idempotency),
     tags(
         (name = "auth", description = "Accounts, sign-ins and their tokens"),
         (name = "tokens", description = "Personal access tokens"),
@@ -233,6 +235,68 @@ impl Modify for Versions {
                         Ref::from_response_name("PreconditionFailed").into(),
                     );
                 }
+            }
+        }
+    }
+}
+
+/// `Idempotency-Key` (API-sync.md; `rest/idempotency.rs`), said once for every operation that
+/// honours it: the header, `Idempotent-Replayed` on a replayed answer, and the 400, 409 and 422
+/// of a malformed, busy or reused key.
+struct Idempotency;
+
+impl Modify for Idempotency {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{Ref, RefOr};
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                (&mut item.post, axum::http::Method::POST),
+                (&mut item.patch, axum::http::Method::PATCH),
+            ];
+            for (operation, method) in operations {
+                let Some(operation) = operation else { continue };
+                if !super::idempotency::honoured(&method, path) {
+                    continue;
+                }
+                operation
+                    .parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(Versions::header_param(
+                        "Idempotency-Key",
+                        "1 to 255 visible ASCII characters (double quotes around them are \
+                         removed), kept for 24 hours: a repeat of this request with the same key, \
+                         method, path and body gets the first 2xx answer again (status, body, \
+                         `Location`, `ETag`) with `Idempotent-Replayed: true`, and changes \
+                         nothing",
+                    ));
+                let responses = &mut operation.responses.responses;
+                for (status, response) in responses.iter_mut() {
+                    if status.starts_with('2') {
+                        if let RefOr::T(response) = response {
+                            let mut replayed = utoipa::openapi::header::Header::new(
+                                ObjectBuilder::new().schema_type(Type::String),
+                            );
+                            replayed.description = Some(
+                                "`true` when this is the kept answer to an earlier request with \
+                                 the same Idempotency-Key"
+                                    .into(),
+                            );
+                            response
+                                .headers
+                                .insert("Idempotent-Replayed".into(), replayed.into());
+                        }
+                    }
+                }
+                responses
+                    .entry("400".into())
+                    .or_insert_with(|| Ref::from_response_name("BadRequest").into());
+                responses
+                    .entry("409".into())
+                    .or_insert_with(|| Ref::from_response_name("IdempotencyInFlight").into());
+                responses
+                    .entry("422".into())
+                    .or_insert_with(|| Ref::from_response_name("IdempotencyKeyReused").into());
             }
         }
     }
@@ -373,7 +437,7 @@ pub enum BodyErrors {
 
 // The problem documents, one reusable response per status.
 
-/// Malformed JSON.
+/// Malformed JSON, or a malformed `Idempotency-Key`.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 #[allow(dead_code)]
@@ -398,6 +462,18 @@ pub struct Unauthorized(Problem);
 )]
 #[allow(dead_code)]
 pub struct Forbidden(Problem);
+
+/// A request with the same `Idempotency-Key` is still being answered: try again shortly.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct IdempotencyInFlight(Problem);
+
+/// The `Idempotency-Key` was first sent with another method, path or body.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct IdempotencyKeyReused(Problem);
 
 /// Unchanged: `If-None-Match` named the current version. No body.
 #[derive(ToResponse)]
@@ -426,7 +502,8 @@ pub struct PreconditionFailed(Problem);
 pub struct NotFound(Problem);
 
 /// A conflict with what exists: an email already registered, a project or label name already
-/// taken (case-insensitively), or a per-user limit reached (the detail names it).
+/// taken (case-insensitively), a per-user limit reached (the detail names it), or a request with
+/// the same `Idempotency-Key` still being answered.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 #[allow(dead_code)]
