@@ -1,6 +1,7 @@
 //! PostgreSQL access: the connection pool, migrations, and one module per aggregate.
 
 pub mod access_tokens;
+pub mod changes;
 pub mod idempotency;
 pub mod labels;
 pub mod login_failures;

@@ -2,6 +2,7 @@
 //! Nothing here may depend on sqlx, axum or tokio, because it also compiles to WASM.
 
 mod account;
+pub mod changes;
 mod cursor;
 mod email;
 pub mod input;

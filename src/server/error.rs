@@ -68,6 +68,9 @@ pub enum ApiError {
         current: serde_json::Value,
         version: i64,
     },
+    /// A change feed cursor older than the deletions the feed keeps (API-sync.md): start over.
+    #[error("cursor too old")]
+    CursorGone,
     /// An `Idempotency-Key` sent again with another method, path or body (API-sync.md).
     #[error("idempotency key reused")]
     IdempotencyKeyReused,
@@ -130,6 +133,7 @@ impl ApiError {
             | Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::CursorGone => StatusCode::GONE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -381,6 +385,12 @@ impl IntoResponse for ApiError {
                 vec![],
             ),
             Self::Validation(errors) => ("the request has invalid fields".into(), errors),
+            Self::CursorGone => (
+                "this cursor is older than the deletions the feed keeps (30 days): start over \
+                 with a full sync, without `since`"
+                    .into(),
+                vec![],
+            ),
             Self::IdempotencyKeyReused => (
                 "this Idempotency-Key was first sent with another method, path or body; use a \
                  new key for a new request"

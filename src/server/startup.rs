@@ -257,7 +257,8 @@ fn compression() -> CompressionLayer<impl Predicate> {
 const COMPRESSION_QUALITY: i32 = 4;
 
 /// Periodic clean-up of rows that no longer mean anything: expired login failures, sessions,
-/// registration attempts, refresh and personal access tokens, idempotency keys, and sign-ins none of whose access
+/// registration attempts, refresh and personal access tokens, idempotency keys, the change feed's
+/// deletions past their 30 days, and sign-ins none of whose access
 /// tokens (which live `access_ttl`) can still be presented.
 async fn maintenance(pool: PgPool, access_ttl: Duration) {
     let mut every = tokio::time::interval(Duration::from_secs(300));
@@ -282,6 +283,9 @@ async fn maintenance(pool: PgPool, access_ttl: Duration) {
         }
         if let Err(err) = db::idempotency::delete_expired(&pool).await {
             tracing::warn!(error = %err, "clean-up of expired idempotency keys failed");
+        }
+        if let Err(err) = db::changes::forget_old_deletions(&pool).await {
+            tracing::warn!(error = %err, "clean-up of old deletions in the change feed failed");
         }
     }
 }

@@ -8,6 +8,7 @@ mod accounts;
 mod assets;
 mod auth;
 mod browser;
+mod changes;
 mod cors;
 mod docs;
 mod health;

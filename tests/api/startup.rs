@@ -121,6 +121,9 @@ async fn the_binary_migrates_then_serves(pool: PgPool) {
         [
             "_sqlx_migrations",
             "access_tokens",
+            "change_horizon",
+            "changes",
+            "idempotency_keys",
             "labels",
             "login_failures",
             "projects",

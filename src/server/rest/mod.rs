@@ -1,6 +1,7 @@
 //! The public JSON API under `/api` (contract: API.md). Each resource adds its own `router()`.
 
 pub mod auth;
+pub mod changes;
 pub mod docs;
 pub mod idempotency;
 pub mod json;
@@ -38,6 +39,7 @@ pub fn mount(app: Router<AppState>, state: &AppState) -> Router<AppState> {
         .merge(projects::router())
         .merge(labels::router())
         .merge(tokens::router())
+        .merge(changes::router())
         .merge(docs::router())
         .route("/openapi.json", axum::routing::get(openapi::openapi_json))
         .fallback(not_found)

@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi, ToResponse, ToSchema};
 
-use super::{auth, labels, projects, tasks, tokens};
+use super::{auth, changes, labels, projects, tasks, tokens};
+use crate::domain::changes::{Change, ChangeKind, ChangePage, Resource};
 use crate::domain::{
     AccessToken, AccessTokenInput, AuthResponse, CreatedAccessToken, CredentialsInput,
     DeleteAccountInput, FieldError, Label, LabelInput, MoveInput, PasswordChangeInput, Problem,
@@ -61,6 +62,7 @@ pub const BEARER: &str = "bearer";
         labels::get_one,
         labels::rename,
         labels::delete,
+        changes::list,
         openapi_json,
         health::healthz,
         health::readyz,
@@ -87,6 +89,10 @@ pub const BEARER: &str = "bearer";
             ProjectInput,
             LabelInput,
             MoveInput,
+            ChangePage,
+            Change,
+            ChangeKind,
+            Resource,
             Problem,
             ValidationProblem,
             FieldError,
@@ -109,6 +115,7 @@ pub const BEARER: &str = "bearer";
             NotModified,
             PreconditionFailed,
             IdempotencyInFlight,
+            CursorGone,
             IdempotencyKeyReused
         )
     ),
@@ -119,6 +126,7 @@ pub const BEARER: &str = "bearer";
         (name = "tasks", description = "A user's tasks"),
         (name = "projects", description = "Named lists of tasks"),
         (name = "labels", description = "Names tasks carry"),
+        (name = "sync", description = "The change feed, for clients that keep a copy"),
         (name = "operations", description = "Probes and this document"),
     )
 )]
@@ -462,6 +470,13 @@ pub struct Unauthorized(Problem);
 )]
 #[allow(dead_code)]
 pub struct Forbidden(Problem);
+
+/// The cursor is older than the deletions the change feed keeps (30 days): start over without
+/// `since`.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct CursorGone(Problem);
 
 /// A request with the same `Idempotency-Key` is still being answered: try again shortly.
 #[derive(ToResponse)]
