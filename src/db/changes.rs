@@ -224,3 +224,14 @@ pub async fn forget_old_deletions(pool: &PgPool) -> Result<u64, sqlx::Error> {
     .await?;
     Ok(done.map_or(0, |done| done.forgotten as u64))
 }
+
+/// The database's snapshot xmin now: every change of a transaction below it is readable in the
+/// feed (the event streams announce a change once it is).
+pub async fn readable_below(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let xmin = sqlx::query_scalar!(
+        r#"SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS "xmin!""#
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(xmin.max(0) as u64)
+}

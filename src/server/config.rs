@@ -34,6 +34,9 @@ pub struct Config {
     /// burst allowed on top of it (`API_RATE_LIMIT_BURST`, default 600).
     pub api_rate_per_minute: u32,
     pub api_rate_burst: u32,
+    /// How often an idle event stream gets a comment line, so that proxies keep it open
+    /// (`EVENTS_KEEPALIVE_SECS`, default 15; API-sync.md: at least every 30 s).
+    pub events_keep_alive: Duration,
 }
 
 /// What a connection and a request may take.
@@ -103,6 +106,7 @@ impl fmt::Debug for Config {
             )
             .field("api_rate_per_minute", &self.api_rate_per_minute)
             .field("api_rate_burst", &self.api_rate_burst)
+            .field("events_keep_alive", &self.events_keep_alive)
             .finish()
     }
 }
@@ -302,6 +306,12 @@ impl Config {
                 600,
                 1..=10_000_000,
             )?,
+            events_keep_alive: Duration::from_secs(parse_number(
+                "EVENTS_KEEPALIVE_SECS",
+                get("EVENTS_KEEPALIVE_SECS"),
+                15,
+                1..=30,
+            )?),
         })
     }
 }

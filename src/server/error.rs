@@ -68,6 +68,9 @@ pub enum ApiError {
         current: serde_json::Value,
         version: i64,
     },
+    /// The caller already has as many event streams open as a user may (API-sync.md).
+    #[error("too many event streams")]
+    TooManyStreams,
     /// A change feed cursor older than the deletions the feed keeps (API-sync.md): start over.
     #[error("cursor too old")]
     CursorGone,
@@ -130,7 +133,8 @@ impl ApiError {
             Self::Validation(_) | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. }
             | Self::TooManyRegistrations { .. }
-            | Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            | Self::RateLimited { .. }
+            | Self::TooManyStreams => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::CursorGone => StatusCode::GONE,
@@ -385,6 +389,13 @@ impl IntoResponse for ApiError {
                 vec![],
             ),
             Self::Validation(errors) => ("the request has invalid fields".into(), errors),
+            Self::TooManyStreams => (
+                format!(
+                    "at most {} event streams may be open at once; close one first",
+                    crate::server::events::MAX_STREAMS_PER_USER
+                ),
+                vec![],
+            ),
             Self::CursorGone => (
                 "this cursor is older than the deletions the feed keeps (30 days): start over \
                  with a full sync, without `since`"

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod browser;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod problem;
 pub mod rate_limit;

@@ -50,6 +50,7 @@ pub struct Application {
     pool: PgPool,
     http: HttpConfig,
     draining: Arc<std::sync::atomic::AtomicBool>,
+    stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Application {
@@ -71,6 +72,7 @@ impl Application {
         Ok(Self {
             listener,
             draining: Arc::clone(&state.draining),
+            stopping: Arc::clone(&state.stopping),
             router: router(state),
             pool,
             http,
@@ -104,9 +106,13 @@ impl Application {
             .header_read_timeout(self.http.header_timeout);
         // The signal, then the drain: not ready any more, still serving.
         let (draining, drain) = (Arc::clone(&self.draining), self.http.shutdown_drain);
+        let stopping = Arc::clone(&self.stopping);
         let mut shutdown = pin!(async move {
             shutdown.await;
             draining.store(true, std::sync::atomic::Ordering::Relaxed);
+            // Event streams end now (their clients reconnect, to a process that is staying)
+            // rather than hold the grace period to its end.
+            stopping.send_replace(true);
             if !drain.is_zero() {
                 tracing::info!(
                     drain_s = drain.as_secs(),

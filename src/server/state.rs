@@ -8,6 +8,7 @@ use sqlx::PgPool;
 use super::auth::sign_ins::{self, AbortOnDrop, SignIns};
 use super::auth::{Keys, Passwords};
 use super::config::Config;
+use super::events::ChangeEvents;
 
 /// Pages rendered at once, at most (see [`AppState::renders`]).
 pub const MAX_CONCURRENT_RENDERS: usize = 32;
@@ -46,6 +47,12 @@ pub struct Shared {
     pub draining: Arc<std::sync::atomic::AtomicBool>,
     /// The API sign-ins that have ended (kept complete by a listener task of this state's own).
     pub sign_ins: Arc<SignIns>,
+    /// This process's live-update streams (fed by the same listener).
+    pub events: Arc<ChangeEvents>,
+    /// Set when a shutdown begins: event streams end.
+    pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Stops the announcer of readable changes when the state goes.
+    _announcer: AbortOnDrop,
     /// Stops that listener when the state goes (a test's server, or the process's).
     _listener: AbortOnDrop,
 }
@@ -61,7 +68,13 @@ impl AppState {
             .migration_options
             .clone()
             .unwrap_or_else(|| (*pool.connect_options()).clone());
-        let listener = tokio::spawn(sign_ins::listen(Arc::clone(&sign_ins), direct));
+        let events = Arc::new(ChangeEvents::default());
+        let listener = tokio::spawn(sign_ins::listen(
+            Arc::clone(&sign_ins),
+            Arc::clone(&events),
+            direct,
+        ));
+        let announcer = tokio::spawn(super::events::announce(Arc::clone(&events), pool.clone()));
         Self(Arc::new(Shared {
             pool,
             keys: Arc::new(Keys::new(&config.jwt)),
@@ -75,6 +88,9 @@ impl AppState {
             renders: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_RENDERS)),
             draining: Arc::default(),
             sign_ins,
+            events,
+            stopping: Arc::new(tokio::sync::watch::channel(false).0),
+            _announcer: AbortOnDrop::new(&announcer),
             _listener: AbortOnDrop::new(&listener),
         }))
     }

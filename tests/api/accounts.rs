@@ -1207,9 +1207,15 @@ async fn personal_access_token_scopes_hold_on_every_documented_route(pool: PgPoo
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let concrete = path.replace("{id}", &Uuid::now_v7().to_string());
             let reading = method == Method::GET;
-            let area = ["/api/tasks", "/api/projects", "/api/labels", "/api/changes"]
-                .iter()
-                .any(|prefix| path.starts_with(prefix));
+            let area = [
+                "/api/tasks",
+                "/api/projects",
+                "/api/labels",
+                "/api/changes",
+                "/api/events",
+            ]
+            .iter()
+            .any(|prefix| path.starts_with(prefix));
             let me = path == "/api/auth/me" && reading;
             for (token, may) in [
                 (&read, me || (area && reading)),

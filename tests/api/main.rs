@@ -11,6 +11,7 @@ mod browser;
 mod changes;
 mod cors;
 mod docs;
+mod events;
 mod health;
 mod idempotency;
 mod leptos_toml;

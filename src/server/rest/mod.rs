@@ -40,6 +40,7 @@ pub fn mount(app: Router<AppState>, state: &AppState) -> Router<AppState> {
         .merge(labels::router())
         .merge(tokens::router())
         .merge(changes::router())
+        .route("/events", axum::routing::get(super::events::events))
         .merge(docs::router())
         .route("/openapi.json", axum::routing::get(openapi::openapi_json))
         .fallback(not_found)

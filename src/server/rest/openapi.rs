@@ -63,6 +63,7 @@ pub const BEARER: &str = "bearer";
         labels::rename,
         labels::delete,
         changes::list,
+        crate::server::events::events,
         openapi_json,
         health::healthz,
         health::readyz,
@@ -116,6 +117,7 @@ pub const BEARER: &str = "bearer";
             PreconditionFailed,
             IdempotencyInFlight,
             CursorGone,
+            TooManyStreams,
             IdempotencyKeyReused
         )
     ),
@@ -477,6 +479,12 @@ pub struct Forbidden(Problem);
 #[response(content_type = "application/problem+json")]
 #[allow(dead_code)]
 pub struct CursorGone(Problem);
+
+/// The caller already has 10 event streams open.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct TooManyStreams(Problem);
 
 /// A request with the same `Idempotency-Key` is still being answered: try again shortly.
 #[derive(ToResponse)]
