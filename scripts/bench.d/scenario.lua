@@ -13,12 +13,15 @@ if scenario:match("%-br$") then
   accept_encoding = "br, gzip"
 end
 local password = os.getenv("BENCH_PASSWORD") or ""
+local sync_xid = os.getenv("BENCH_SYNC_XID") or "0"
 local rows = {}
 for line in io.lines(os.getenv("BENCH_DATA")) do
-  local token, id, email, project, move_id, move_other = line:match("^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+)$")
+  -- The user's id (last) is missing from data minted by older revisions (side-by-side runs).
+  local token, id, email, project, move_id, move_other, user =
+    line:match("^(%S+) (%S+) (%S+) (%S+) (%S+) (%S+) ?(%S*)$")
   if token then
     rows[#rows + 1] = { token = token, id = id, email = email, project = project, move_id = move_id,
-      move_other = move_other }
+      move_other = move_other, user = user:gsub("-", "") }
   end
 end
 local cookies = {}
@@ -69,6 +72,10 @@ request = function()
     return wrk.format("GET", "/api/tasks?sort=due&due=upcoming&limit=50", headers)
   elseif kind == "manual" then
     return wrk.format("GET", "/api/tasks?project=" .. row.project .. "&sort=manual&limit=50", headers)
+  elseif kind == "sync" then
+    -- A client that synced when the benchmark began polls the feed from there.
+    local since = sync_xid .. "_" .. sync_xid .. "_-_-_" .. row.user
+    return wrk.format("GET", "/api/changes?since=" .. since, headers)
   elseif kind == "move" then
     headers["Content-Type"] = "application/json"
     moves = moves + 1

@@ -225,13 +225,27 @@ pub async fn forget_old_deletions(pool: &PgPool) -> Result<u64, sqlx::Error> {
     Ok(done.map_or(0, |done| done.forgotten as u64))
 }
 
-/// The database's snapshot xmin now: every change of a transaction below it is readable in the
-/// feed (the event streams announce a change once it is).
-pub async fn readable_below(pool: &PgPool) -> Result<u64, sqlx::Error> {
-    let xmin = sqlx::query_scalar!(
-        r#"SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS "xmin!""#
+/// Which of `users` have changes that became readable in the feed since the position `seen`
+/// (none without it: a first look only takes the position), and the feed's position now (the
+/// snapshot's xmin, as [`read`] uses it). For the event streams.
+pub async fn readable_since(
+    pool: &PgPool,
+    users: &[Uuid],
+    seen: Option<u64>,
+) -> Result<(Vec<Uuid>, u64), sqlx::Error> {
+    let row = sqlx::query!(
+        r#"WITH now AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS upper)
+           SELECT now.upper::text::bigint AS "upper!",
+                  ARRAY(SELECT DISTINCT c.user_id FROM changes c
+                        WHERE c.user_id = ANY($1)
+                          AND c.xid >= $2::bigint::text::xid8 AND c.xid < now.upper
+                          AND $3) AS "changed!"
+           FROM now"#,
+        users,
+        seen.unwrap_or(0) as i64,
+        seen.is_some(),
     )
     .fetch_one(pool)
     .await?;
-    Ok(xmin.max(0) as u64)
+    Ok((row.changed, row.upper.max(0) as u64))
 }

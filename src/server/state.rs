@@ -47,11 +47,11 @@ pub struct Shared {
     pub draining: Arc<std::sync::atomic::AtomicBool>,
     /// The API sign-ins that have ended (kept complete by a listener task of this state's own).
     pub sign_ins: Arc<SignIns>,
-    /// This process's live-update streams (fed by the same listener).
+    /// This process's live-update streams.
     pub events: Arc<ChangeEvents>,
     /// Set when a shutdown begins: event streams end.
     pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
-    /// Stops the announcer of readable changes when the state goes.
+    /// Stops the watcher of the change feed when the state goes.
     _announcer: AbortOnDrop,
     /// Stops that listener when the state goes (a test's server, or the process's).
     _listener: AbortOnDrop,
@@ -69,12 +69,8 @@ impl AppState {
             .clone()
             .unwrap_or_else(|| (*pool.connect_options()).clone());
         let events = Arc::new(ChangeEvents::default());
-        let listener = tokio::spawn(sign_ins::listen(
-            Arc::clone(&sign_ins),
-            Arc::clone(&events),
-            direct,
-        ));
-        let announcer = tokio::spawn(super::events::announce(Arc::clone(&events), pool.clone()));
+        let listener = tokio::spawn(sign_ins::listen(Arc::clone(&sign_ins), direct));
+        let announcer = tokio::spawn(super::events::watch_feed(Arc::clone(&events), pool.clone()));
         Self(Arc::new(Shared {
             pool,
             keys: Arc::new(Keys::new(&config.jwt)),

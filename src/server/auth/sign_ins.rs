@@ -33,7 +33,6 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::db;
-use crate::server::events::{self, ChangeEvents};
 
 /// How long the process that ended a sign-in waits to hear it back from the database.
 pub const ECHO_WAIT: Duration = Duration::from_secs(1);
@@ -183,10 +182,7 @@ pub fn remember_for(access_ttl: Duration) -> Duration {
 /// hear (through PgBouncer in transaction mode, when no direct URL was given), leaves it
 /// "unknown" and the database is asked instead. After [`STALE`] of silence the round is dropped,
 /// connection and all, and a new one starts.
-///
-/// The same connection hears the change feed's notices for the event streams
-/// (`server::events`): one direct connection per process for both.
-pub async fn listen(sign_ins: Arc<SignIns>, events: Arc<ChangeEvents>, direct: PgConnectOptions) {
+pub async fn listen(sign_ins: Arc<SignIns>, direct: PgConnectOptions) {
     let direct = PgPoolOptions::new()
         .max_connections(2)
         .min_connections(0)
@@ -195,11 +191,7 @@ pub async fn listen(sign_ins: Arc<SignIns>, events: Arc<ChangeEvents>, direct: P
         .connect_lazy_with(direct);
     loop {
         sign_ins.set_last_heard(None);
-        let mut round = tokio::spawn(receive(
-            Arc::clone(&sign_ins),
-            Arc::clone(&events),
-            direct.clone(),
-        ));
+        let mut round = tokio::spawn(receive(Arc::clone(&sign_ins), direct.clone()));
         // Dropped with this task (when the server's state goes), the round goes too.
         let _round_guard = AbortOnDrop::new(&round);
         let mut ticker = tokio::time::interval(HEARTBEAT);
@@ -270,27 +262,19 @@ async fn ping(direct: &PgPool) -> Result<(), sqlx::Error> {
 /// One round: listens, loads, hears its own first heartbeat (within [`STALE`], or the round
 /// fails: a `LISTEN` that cannot hear), then records every notice until the connection is lost
 /// (`Ok`).
-async fn receive(
-    sign_ins: Arc<SignIns>,
-    events: Arc<ChangeEvents>,
-    direct: PgPool,
-) -> Result<(), sqlx::Error> {
+async fn receive(sign_ins: Arc<SignIns>, direct: PgPool) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(&direct).await?;
     // A lost connection ends the round at once instead of reconnecting quietly (which would
     // lose the notices sent meanwhile); the next round reloads.
     listener.eager_reconnect(false);
-    listener
-        .listen_all([db::sign_ins::ENDED_CHANNEL, events::CHANNEL])
-        .await?;
+    listener.listen(db::sign_ins::ENDED_CHANNEL).await?;
     let ended = db::sign_ins::ended_within(&direct, sign_ins.remember).await?;
     sign_ins.record(ended);
     sign_ins.forget_old();
     ping(&direct).await?;
     let first = async {
         while let Some(notice) = listener.try_recv().await? {
-            if notice.channel() == events::CHANNEL {
-                events.hear(notice.payload());
-            } else if sign_ins.hear(notice.payload()) {
+            if sign_ins.hear(notice.payload()) {
                 return Ok(true);
             }
         }
@@ -305,15 +289,9 @@ async fn receive(
     }
     sign_ins.set_last_heard(Some(Instant::now()));
     sign_ins.listening.store(true, Ordering::Release);
-    // Changes made while no round was listening were not heard: every stream reads the feed.
-    events.missed_some();
     let mut last_forget = Instant::now();
     while let Some(notice) = listener.try_recv().await? {
         sign_ins.set_last_heard(Some(Instant::now()));
-        if notice.channel() == events::CHANNEL {
-            events.hear(notice.payload());
-            continue;
-        }
         sign_ins.hear(notice.payload());
         if last_forget.elapsed() > Duration::from_secs(60) {
             sign_ins.forget_old();
