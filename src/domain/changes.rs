@@ -48,7 +48,6 @@ impl ChangeKind {
 
 /// A changed resource as it is now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Resource {
     Task(Task),
@@ -64,7 +63,26 @@ pub struct Change {
     pub id: Uuid,
     pub deleted: bool,
     /// The resource as it is now (its `kind`'s shape); null when it was deleted.
+    #[cfg_attr(feature = "ssr", schema(schema_with = resource_schema, required = true))]
     pub data: Option<Resource>,
+}
+
+/// `data`'s schema: a task, project or label, or null. `anyOf`, not the `oneOf` an untagged enum
+/// would get: a project and a label have the same shape, so a label matches both.
+#[cfg(feature = "ssr")]
+fn resource_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+    use utoipa::openapi::Ref;
+    AnyOfBuilder::new()
+        .item(Ref::from_schema_name("Task"))
+        .item(Ref::from_schema_name("Project"))
+        .item(Ref::from_schema_name("Label"))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some(
+            "The resource as it is now (its `kind`'s shape); null when it was deleted",
+        ))
+        .build()
+        .into()
 }
 
 /// A page of the feed.

@@ -406,7 +406,10 @@ impl IntoResponse for ApiError {
                 "this Idempotency-Key was first sent with another method, path or body; use a \
                  new key for a new request"
                     .into(),
-                vec![],
+                vec![FieldError::new(
+                    "Idempotency-Key",
+                    "was first sent with another method, path or body",
+                )],
             ),
             Self::TooManyRequests { retry_after_secs } => (
                 format!("too many failed sign-in attempts; try again in {retry_after_secs} s"),

@@ -148,6 +148,7 @@ async fn the_same_key_for_another_request_is_a_422(pool: PgPool) {
     )
     .await;
     let problem = assert_problem(other_body, 422).await;
+    assert_eq!(crate::helpers::error_fields(&problem), ["Idempotency-Key"]);
     assert!(
         problem["detail"]
             .as_str()
@@ -584,6 +585,16 @@ async fn malformed_keys_are_a_400_and_other_routes_ignore_the_header(pool: PgPoo
         .client
         .post(app.url("/api/tasks"))
         .header("idempotency-key", "anon")
+        .json(&json!({"title": "a"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(anonymous, 401).await;
+    // Credentials are checked before the key: no token and a malformed key is still the 401.
+    let anonymous = app
+        .client
+        .post(app.url("/api/tasks"))
+        .header("idempotency-key", "two words")
         .json(&json!({"title": "a"}))
         .send()
         .await

@@ -1165,3 +1165,74 @@ async fn idempotency_keys_are_documented_on_exactly_the_operations_that_honour_t
         ]
     );
 }
+
+/// The sync operations' answers match the document: the feed with a task, a project and a label
+/// in it (a project and a label have the same shape, which a `oneOf` would refuse), its 422, and
+/// an idempotent replay and a reused key.
+#[sqlx::test]
+async fn sync_responses_match_their_documented_schemas(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let doc = document(&app).await;
+    let api = Conformance {
+        app: &app,
+        doc: &doc,
+    };
+    let register = "/api/auth/register";
+    let ada = json!({"email": "ada@example.com", "password": "correct horse"});
+    let registered = api
+        .expect(201, Method::POST, register, register, None, Some(ada))
+        .await;
+    let token = registered["access_token"].as_str().unwrap().to_owned();
+    let token = Some(token.as_str());
+    for (path, body) in [
+        ("/api/projects", json!({"name": "Home"})),
+        ("/api/labels", json!({"name": "bills"})),
+        (
+            "/api/tasks",
+            json!({"title": "Pay rent", "labels": ["bills"]}),
+        ),
+    ] {
+        api.expect(201, Method::POST, path, path, token, Some(body))
+            .await;
+    }
+    let changes = "/api/changes";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let page = api
+            .expect(200, Method::GET, changes, changes, token, None)
+            .await;
+        if page["changes"].as_array().unwrap().len() == 3 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{page}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    api.expect(
+        422,
+        Method::GET,
+        changes,
+        "/api/changes?since=nope",
+        token,
+        None,
+    )
+    .await;
+
+    let keyed = |key: &str, body: Value| {
+        let request = app
+            .client
+            .post(app.url("/api/tasks"))
+            .bearer_auth(token.unwrap())
+            .header("idempotency-key", key)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let first = keyed("k", json!({"title": "once"})).await;
+    api.conforms(&Method::POST, "/api/tasks", first).await;
+    let replay = keyed("k", json!({"title": "once"})).await;
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    api.conforms(&Method::POST, "/api/tasks", replay).await;
+    let reused = keyed("k", json!({"title": "twice"})).await;
+    assert_eq!(reused.status(), 422);
+    let problem = api.conforms(&Method::POST, "/api/tasks", reused).await;
+    assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+}

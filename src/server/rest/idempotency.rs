@@ -86,7 +86,11 @@ pub async fn honour(State(state): State<AppState>, request: Request, next: Next)
 }
 
 async fn run(state: AppState, request: Request, next: Next) -> Result<Response, ApiError> {
-    let mut values = request.headers().get_all(IDEMPOTENCY_KEY).iter();
+    // Who is asking comes first: without credentials the answer is the 401, whatever the key.
+    let (mut parts, body) = request.into_parts();
+    let caller = Caller::from_request_parts(&mut parts, &state).await?;
+    parts.extensions.insert(caller.clone());
+    let mut values = parts.headers.get_all(IDEMPOTENCY_KEY).iter();
     let key = match (values.next(), values.next()) {
         (Some(value), None) => parse_key(value),
         _ => None,
@@ -96,9 +100,6 @@ async fn run(state: AppState, request: Request, next: Next) -> Result<Response, 
     ))?
     .to_owned();
 
-    let (mut parts, body) = request.into_parts();
-    let caller = Caller::from_request_parts(&mut parts, &state).await?;
-    parts.extensions.insert(caller.clone());
     let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| ApiError::PayloadTooLarge)?;

@@ -10,7 +10,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi, ToResponse, ToSchema};
 
 use super::{auth, changes, labels, projects, tasks, tokens};
-use crate::domain::changes::{Change, ChangeKind, ChangePage, Resource};
+use crate::domain::changes::{Change, ChangeKind, ChangePage};
 use crate::domain::{
     AccessToken, AccessTokenInput, AuthResponse, CreatedAccessToken, CredentialsInput,
     DeleteAccountInput, FieldError, Label, LabelInput, MoveInput, PasswordChangeInput, Problem,
@@ -93,7 +93,6 @@ pub const BEARER: &str = "bearer";
             ChangePage,
             Change,
             ChangeKind,
-            Resource,
             Problem,
             ValidationProblem,
             FieldError,
@@ -117,8 +116,7 @@ pub const BEARER: &str = "bearer";
             PreconditionFailed,
             IdempotencyInFlight,
             CursorGone,
-            TooManyStreams,
-            IdempotencyKeyReused
+            TooManyStreams
         )
     ),
     modifiers(&BearerScheme, &PublicOperations, &Versions, &Idempotency),
@@ -306,7 +304,7 @@ impl Modify for Idempotency {
                     .or_insert_with(|| Ref::from_response_name("IdempotencyInFlight").into());
                 responses
                     .entry("422".into())
-                    .or_insert_with(|| Ref::from_response_name("IdempotencyKeyReused").into());
+                    .or_insert_with(|| Ref::from_response_name("UnprocessableContent").into());
             }
         }
     }
@@ -491,12 +489,6 @@ pub struct TooManyStreams(Problem);
 #[response(content_type = "application/problem+json")]
 #[allow(dead_code)]
 pub struct IdempotencyInFlight(Problem);
-
-/// The `Idempotency-Key` was first sent with another method, path or body.
-#[derive(ToResponse)]
-#[response(content_type = "application/problem+json")]
-#[allow(dead_code)]
-pub struct IdempotencyKeyReused(Problem);
 
 /// Unchanged: `If-None-Match` named the current version. No body.
 #[derive(ToResponse)]
