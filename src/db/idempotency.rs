@@ -121,15 +121,16 @@ pub async fn claim(
     Ok(Claim::InFlight)
 }
 
-/// Keeps the answer of the request holding `claim`.
+/// Keeps the answer of the request holding `claim`; false when the claim no longer holds the key
+/// (its hold ended and a repeat took it over).
 pub async fn keep(
     pool: &PgPool,
     user_id: Uuid,
     key: &str,
     claim: Uuid,
     answer: &Kept,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
         r#"UPDATE idempotency_keys
            SET status = $4, location = $5, etag = $6, body = $7, locked_until = NULL
            WHERE user_id = $1 AND key = $2 AND claim = $3 AND status IS NULL"#,
@@ -143,7 +144,7 @@ pub async fn keep(
     )
     .execute(pool)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Frees the key held by `claim` (its request's answer was not a 2xx).

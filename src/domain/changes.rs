@@ -133,9 +133,11 @@ impl FeedCursor {
             (kind, id) => Some((ChangeKind::parse(kind)?, Uuid::try_parse(id).ok()?)),
         };
         let owner = Uuid::try_parse(parts.next()?).ok()?;
-        // Transaction ids PostgreSQL can hold (xid8 is a signed 64-bit number there).
+        // Transaction ids PostgreSQL can hold (xid8 is a signed 64-bit number there). A floor of
+        // 0 is an event's position (`server::events`), never a reader's: reading from there would
+        // skip the change the event announced.
         let fits = |n: u64| i64::try_from(n).is_ok();
-        if parts.next().is_some() || owner != user_id || !fits(floor) || !fits(xid) {
+        if parts.next().is_some() || owner != user_id || !fits(floor) || !fits(xid) || floor == 0 {
             return None;
         }
         Some(Self { floor, xid, after })
@@ -204,7 +206,7 @@ mod tests {
         let (ada, bob) = (Uuid::now_v7(), Uuid::now_v7());
         let cursors = [
             FeedCursor {
-                floor: 0,
+                floor: 3,
                 xid: 0,
                 after: None,
             },
@@ -228,6 +230,8 @@ mod tests {
             "1_2_thing_0193_0193",
             &format!("1_2_-_-_{}_extra", ada.simple()),
             &format!("9223372036854775808_2_-_-_{}", ada.simple()),
+            // An event's position, not a reader's.
+            &format!("0_812_-_-_{}", ada.simple()),
         ] {
             assert_eq!(FeedCursor::decode(bad, ada), None, "{bad}");
         }

@@ -16,15 +16,20 @@
 //! end, toggles went from 6,100/s to 2,800/s. Watching the table costs a fixed query per process
 //! and poll, whatever the write rate, and sees every write, whatever made it.
 //!
-//! At most [`MAX_STREAMS_PER_USER`] streams per user; streams end when the server begins to
+//! At most [`MAX_STREAMS_PER_USER`] streams per user, and half of `MAX_CONNECTIONS` in all (a
+//! 503 past that: streams must not take every connection). A stream checks its token again at
+//! every keep-alive and ends once it no longer holds (expired, revoked, its sign-in ended, its
+//! user deleted): the client reconnects with a fresh one. Streams end when the server begins to
 //! shut down, so they never hold up its grace period.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
@@ -32,6 +37,7 @@ use sqlx::PgPool;
 use tokio::sync::{watch, Notify};
 use uuid::Uuid;
 
+use super::auth::extract::{authenticate, bearer_token};
 use super::auth::Caller;
 use super::error::ApiError;
 use super::state::AppState;
@@ -52,6 +58,17 @@ pub struct ChangeEvents {
     streams: Mutex<HashMap<Uuid, watch::Sender<u64>>>,
     /// Rings when a stream opens (the watcher sleeps while there are none).
     opened: Notify,
+    /// Open streams, all users together.
+    open: AtomicUsize,
+}
+
+/// Why a stream was not opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Full {
+    /// The user has [`MAX_STREAMS_PER_USER`] open.
+    User,
+    /// This process has as many open as it takes.
+    Process,
 }
 
 /// One open stream: its user's channel, and its place among that user's streams (given back
@@ -65,6 +82,7 @@ pub struct Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         drop(self.receiver.take());
+        self.events.open.fetch_sub(1, Ordering::AcqRel);
         if let Ok(mut streams) = self.events.streams.lock() {
             if streams
                 .get(&self.user_id)
@@ -77,19 +95,24 @@ impl Drop for Subscription {
 }
 
 impl ChangeEvents {
-    /// A stream for `user_id`, unless they already have [`MAX_STREAMS_PER_USER`].
-    pub fn subscribe(self: &Arc<Self>, user_id: Uuid) -> Option<Subscription> {
-        let mut streams = self.streams.lock().ok()?;
+    /// A stream for `user_id`, unless they already have [`MAX_STREAMS_PER_USER`] or the process
+    /// has `most` open.
+    pub fn subscribe(self: &Arc<Self>, user_id: Uuid, most: usize) -> Result<Subscription, Full> {
+        let mut streams = self.streams.lock().map_err(|_| Full::Process)?;
+        if self.open.load(Ordering::Acquire) >= most {
+            return Err(Full::Process);
+        }
         let sender = streams
             .entry(user_id)
             .or_insert_with(|| watch::channel(0).0);
         if sender.receiver_count() >= MAX_STREAMS_PER_USER {
-            return None;
+            return Err(Full::User);
         }
         let receiver = sender.subscribe();
+        self.open.fetch_add(1, Ordering::AcqRel);
         drop(streams);
         self.opened.notify_one();
-        Some(Subscription {
+        Ok(Subscription {
             events: Arc::clone(self),
             user_id,
             receiver: Some(receiver),
@@ -161,15 +184,23 @@ pub async fn watch_feed(events: Arc<ChangeEvents>, pool: PgPool) {
         (status = 429, response = crate::server::rest::openapi::TooManyStreams),
     )
 )]
-pub async fn events(caller: Caller, State(state): State<AppState>) -> Result<Response, ApiError> {
+pub async fn events(
+    caller: Caller,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     // A deleted user's token must not hold a stream open.
     caller.confirm(&state).await?;
-    let subscription = state
-        .events
-        .subscribe(caller.id)
-        .ok_or(ApiError::TooManyStreams)?;
-    let stream = changes(subscription, state.stopping.subscribe());
-    let keep_alive = KeepAlive::new().interval(state.config.events_keep_alive);
+    let token = bearer_token(&headers)?.to_owned();
+    let most = state.config.http.max_connections / 2;
+    let subscription = match state.events.subscribe(caller.id, most) {
+        Ok(subscription) => subscription,
+        Err(Full::User) => return Err(ApiError::TooManyStreams),
+        Err(Full::Process) => return Err(ApiError::unavailable()),
+    };
+    let every = state.config.events_keep_alive;
+    let stream = changes(subscription, state.clone(), token);
+    let keep_alive = KeepAlive::new().interval(every);
     let mut response = Sse::new(stream).keep_alive(keep_alive).into_response();
     response.headers_mut().insert(
         axum::http::header::CACHE_CONTROL,
@@ -178,39 +209,69 @@ pub async fn events(caller: Caller, State(state): State<AppState>) -> Result<Res
     Ok(response)
 }
 
-/// The events of one subscription, until the server begins to stop.
-fn changes(
+/// What a stream holds between events.
+struct Open {
     subscription: Subscription,
     stopping: watch::Receiver<bool>,
+    state: AppState,
+    token: String,
+    check: tokio::time::Interval,
+}
+
+/// The events of one subscription, until its token no longer holds or the server begins to stop.
+fn changes(
+    subscription: Subscription,
+    state: AppState,
+    token: String,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    stream::unfold(
-        (subscription, stopping),
-        |(mut subscription, mut stopping)| async move {
-            let receiver = subscription.receiver.as_mut()?;
-            loop {
-                if *stopping.borrow() {
-                    return None;
-                }
-                tokio::select! {
-                    changed = receiver.changed() => {
-                        changed.ok()?;
-                        let xid = *receiver.borrow_and_update();
-                        let cursor = FeedCursor { floor: 0, xid, after: None }
-                            .encode(subscription.user_id);
-                        let event = Event::default()
-                            .event("change")
-                            .data(serde_json::json!({ "cursor": cursor }).to_string());
-                        return Some((Ok(event), (subscription, stopping)));
+    let every = state.config.events_keep_alive;
+    let mut check = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let open = Open {
+        stopping: state.stopping.subscribe(),
+        subscription,
+        state,
+        token,
+        check,
+    };
+    stream::unfold(open, |mut open| async move {
+        let Open {
+            subscription,
+            stopping,
+            state,
+            token,
+            check,
+        } = &mut open;
+        let user_id = subscription.user_id;
+        let receiver = subscription.receiver.as_mut()?;
+        loop {
+            if *stopping.borrow() {
+                return None;
+            }
+            tokio::select! {
+                _ = check.tick() => {
+                    match authenticate(state, token).await {
+                        Ok(caller) if caller.id == user_id => continue,
+                        _ => return None,
                     }
-                    stopped = stopping.changed() => {
-                        if stopped.is_err() {
-                            return None;
-                        }
+                }
+                changed = receiver.changed() => {
+                    changed.ok()?;
+                    let xid = *receiver.borrow_and_update();
+                    let cursor = FeedCursor { floor: 0, xid, after: None }.encode(user_id);
+                    let event = Event::default()
+                        .event("change")
+                        .data(serde_json::json!({ "cursor": cursor }).to_string());
+                    return Some((Ok(event), open));
+                }
+                stopped = stopping.changed() => {
+                    if stopped.is_err() {
+                        return None;
                     }
                 }
             }
-        },
-    )
+        }
+    })
 }
 
 #[cfg(test)]
@@ -222,12 +283,24 @@ mod tests {
         let events = Arc::new(ChangeEvents::default());
         let (ada, bob) = (Uuid::now_v7(), Uuid::now_v7());
         let mut adas: Vec<_> = (0..MAX_STREAMS_PER_USER)
-            .map(|_| events.subscribe(ada).expect("a place"))
+            .map(|_| events.subscribe(ada, 100).expect("a place"))
             .collect();
-        assert!(events.subscribe(ada).is_none(), "the 11th");
-        assert!(events.subscribe(bob).is_some(), "bob has places of his own");
+        assert_eq!(
+            events.subscribe(ada, 100).err(),
+            Some(Full::User),
+            "the 11th"
+        );
+        let bobs = events
+            .subscribe(bob, 100)
+            .expect("bob has places of his own");
+        assert_eq!(
+            events.subscribe(bob, 11).err(),
+            Some(Full::Process),
+            "11 open in all"
+        );
+        drop(bobs);
         adas.pop();
-        assert!(events.subscribe(ada).is_some(), "a place came back");
+        assert!(events.subscribe(ada, 100).is_ok(), "a place came back");
         drop(adas);
         assert!(
             events.streams.lock().unwrap().get(&ada).is_none(),
@@ -239,8 +312,8 @@ mod tests {
     fn announcing_wakes_only_the_named_users_streams() {
         let events = Arc::new(ChangeEvents::default());
         let (ada, bob) = (Uuid::now_v7(), Uuid::now_v7());
-        let adas = events.subscribe(ada).expect("a place");
-        let bobs = events.subscribe(bob).expect("a place");
+        let adas = events.subscribe(ada, 100).expect("a place");
+        let bobs = events.subscribe(bob, 100).expect("a place");
         let mut watched = events.watched();
         watched.sort();
         let mut both = vec![ada, bob];

@@ -248,3 +248,69 @@ async fn streams_end_when_the_server_shuts_down(pool: PgPool) {
     assert!(status.success(), "{status}");
     assert!(signalled.elapsed() < Duration::from_secs(10));
 }
+
+#[sqlx::test]
+async fn a_stream_ends_once_its_token_no_longer_holds(pool: PgPool) {
+    let app = spawn(&pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    let mut stream = Stream::open(&app.client, &app.url("/api/events"), &ada.token).await;
+    stream.settle().await;
+    // Signing out ends the token's sign-in: at its next check the stream ends.
+    let logout = ada.send(Method::POST, "/api/auth/logout", None).await;
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match stream
+            .next(deadline.saturating_duration_since(Instant::now()))
+            .await
+        {
+            None => break,
+            Some(_) => assert!(Instant::now() < deadline, "the stream outlived its token"),
+        }
+    }
+    let again = app
+        .client
+        .get(app.url("/api/events"))
+        .bearer_auth(&ada.token)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(again, 401).await;
+}
+
+#[sqlx::test]
+async fn streams_take_at_most_half_the_connections_and_event_cursors_are_not_readers(pool: PgPool) {
+    let app = TestApp::builder(pool.clone())
+        .config(&[("EVENTS_KEEPALIVE_SECS", "1"), ("MAX_CONNECTIONS", "8")])
+        .spawn()
+        .await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    let bob = ApiClient::new(&app, "bob@example.com").await;
+    let url = app.url("/api/events");
+    let mut adas = Stream::open(&app.client, &url, &ada.token).await;
+    let _more = [
+        Stream::open(&app.client, &url, &ada.token).await,
+        Stream::open(&app.client, &url, &bob.token).await,
+        Stream::open(&app.client, &url, &bob.token).await,
+    ];
+    let fifth = app
+        .client
+        .get(&url)
+        .bearer_auth(&bob.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fifth.headers()["retry-after"], "2");
+    assert_problem(fifth, 503).await;
+
+    // An event's cursor is where the feed stood, not a place to read from (that would skip the
+    // change it announces): as `since` it is a 422.
+    adas.settle().await;
+    ada.create(json!({"title": "t"})).await;
+    let event = adas.next_change(Duration::from_secs(5)).await;
+    let cursor = event["cursor"].as_str().unwrap();
+    let read = ada
+        .send(Method::GET, &format!("/api/changes?since={cursor}"), None)
+        .await;
+    assert_problem(read, 422).await;
+}

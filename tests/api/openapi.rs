@@ -1182,8 +1182,8 @@ async fn sync_responses_match_their_documented_schemas(pool: PgPool) {
     let registered = api
         .expect(201, Method::POST, register, register, None, Some(ada))
         .await;
-    let token = registered["access_token"].as_str().unwrap().to_owned();
-    let token = Some(token.as_str());
+    let bearer = registered["access_token"].as_str().unwrap().to_owned();
+    let token = Some(bearer.as_str());
     for (path, body) in [
         ("/api/projects", json!({"name": "Home"})),
         ("/api/labels", json!({"name": "bills"})),
@@ -1221,7 +1221,7 @@ async fn sync_responses_match_their_documented_schemas(pool: PgPool) {
         let request = app
             .client
             .post(app.url("/api/tasks"))
-            .bearer_auth(token.unwrap())
+            .bearer_auth(&bearer)
             .header("idempotency-key", key)
             .json(&body);
         async move { request.send().await.unwrap() }

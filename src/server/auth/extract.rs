@@ -43,6 +43,18 @@ fn bearer_claims(token: &str, keys: &Keys) -> Result<Claims, AuthError> {
     })
 }
 
+/// The caller a bearer token names: an access token verified (expiry, signature, its sign-in not
+/// ended) through the one identity step, or a personal access token looked up (not revoked, not
+/// expired). Also how a long-lived answer (an event stream) checks that its token still holds.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    Ok(if token.starts_with(secrets::ACCESS_PREFIX) {
+        Caller::from_access_token(state, token).await?
+    } else {
+        let claims = bearer_claims(token, &state.keys)?;
+        Caller::from_claims(state, claims).await?
+    })
+}
+
 /// The API's caller: its bearer token (an access token, verified, through the one identity step;
 /// or a personal access token, looked up), allowed this request by its scopes (a 403 outside
 /// them); then one request taken from the caller's rate limit (a 429 past it), its state left for
@@ -57,12 +69,7 @@ impl FromRequestParts<AppState> for Caller {
             return Ok(caller.clone());
         }
         let token = bearer_token(&parts.headers)?;
-        let caller = if token.starts_with(secrets::ACCESS_PREFIX) {
-            Caller::from_access_token(state, token).await?
-        } else {
-            let claims = bearer_claims(token, &state.keys)?;
-            Caller::from_claims(state, claims).await?
-        };
+        let caller = authenticate(state, token).await?;
         if let Access::Scoped(scopes) = &caller.access {
             if !allows(scopes, &parts.method, parts.uri.path()) {
                 return Err(ApiError::InsufficientScope);

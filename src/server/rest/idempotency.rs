@@ -216,7 +216,13 @@ async fn keep(
         body: sealed,
     };
     match db::idempotency::keep(&state.pool, user_id, key, claim, &kept).await {
-        Ok(()) => true,
+        Ok(true) => true,
+        Ok(false) => {
+            tracing::error!(
+                "a request outlived its idempotency key's hold: a repeat may have run it again"
+            );
+            true
+        }
         Err(err) => {
             tracing::error!(error = %err, "could not keep an answer for idempotent replay");
             false
