@@ -178,10 +178,11 @@ pub async fn watch_feed(events: Arc<ChangeEvents>, pool: PgPool) {
     operation_id = "events",
     get, path = "/api/events", tag = "sync", security(("bearer" = [])),
     responses(
-        (status = 200, description = "A stream of server-sent events: `event: change` with data `{\"cursor\": \"…\"}` within a second of any committed change to the caller's tasks, projects or labels (several close together may be one event), once the change can be read from `GET /api/changes`; read the feed from your own cursor. A comment line at least every 30 seconds. The stream ends when the server shuts down: reconnect, then read the feed", content_type = "text/event-stream", body = String),
+        (status = 200, description = "A stream of server-sent events: `event: change` with data `{\"cursor\": \"…\"}` within a second of any committed change to the caller's tasks, projects or labels (several close together may be one event), once the change can be read from `GET /api/changes`; read the feed from your own cursor (the event's cursor is where the feed stood, not a `since`). A comment line at least every 30 seconds. The stream ends when its token no longer holds (checked at each comment) or the server shuts down: reconnect, then read the feed", content_type = "text/event-stream", body = String),
         (status = 401, response = crate::server::rest::openapi::Unauthorized),
         (status = 403, response = crate::server::rest::openapi::Forbidden),
         (status = 429, response = crate::server::rest::openapi::TooManyStreams),
+        (status = 503, response = crate::server::rest::openapi::ServiceUnavailable),
     )
 )]
 pub async fn events(

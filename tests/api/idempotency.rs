@@ -590,6 +590,16 @@ async fn malformed_keys_are_a_400_and_other_routes_ignore_the_header(pool: PgPoo
         .await
         .unwrap();
     assert_problem(anonymous, 401).await;
+    // A method a route does not take stays a 405, key or no key.
+    let not_allowed = send(
+        &ada,
+        Method::POST,
+        &format!("/api/tasks/{id}/toggle"),
+        Some("two words"),
+        None,
+    )
+    .await;
+    assert_problem(not_allowed, 405).await;
     // Credentials are checked before the key: no token and a malformed key is still the 401.
     let anonymous = app
         .client

@@ -1153,6 +1153,24 @@ async fn idempotency_keys_are_documented_on_exactly_the_operations_that_honour_t
         }
     }
     honouring.sort();
+    // API-sync.md's rule: every POST under /api except /api/auth/*, and the toggle.
+    let mut rule: Vec<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| format!("{method} {path}"))
+        })
+        .filter(|op| {
+            (op.starts_with("post /api/") && !op.starts_with("post /api/auth"))
+                || op == "patch /api/tasks/{id}/toggle"
+        })
+        .collect();
+    rule.sort();
+    assert_eq!(honouring, rule);
     assert_eq!(
         honouring,
         [

@@ -45,7 +45,8 @@ pub fn mount(app: Router<AppState>, state: &AppState) -> Router<AppState> {
         .route("/openapi.json", axum::routing::get(openapi::openapi_json))
         .fallback(not_found)
         .layer(middleware::from_fn(problem_for_bare_errors))
-        .layer(middleware::from_fn_with_state(
+        // Only on routes and methods that exist: a method a path does not take stays a 405.
+        .route_layer(middleware::from_fn_with_state(
             state.clone(),
             idempotency::honour,
         ))
