@@ -1,17 +1,15 @@
 //! `GET /api/changes`: the change feed (API-sync.md). The rules are in `db::changes` and the
 //! migration that keeps the feed; this is its front door.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::no_store;
+use super::{no_store, QueryPairs};
 use crate::db;
 use crate::db::changes::FeedError;
 use crate::domain::changes::{ChangePage, FeedQuery};
-use crate::domain::FieldError;
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
@@ -40,21 +38,9 @@ pub fn router() -> Router<AppState> {
 pub(super) async fn list(
     caller: Caller,
     State(state): State<AppState>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    pairs: QueryPairs,
 ) -> Result<Response, ApiError> {
-    let Query(pairs) = query.map_err(|_| {
-        ApiError::Validation(vec![FieldError::new(
-            "query",
-            "is not a valid query string",
-        )])
-    })?;
-    let query = FeedQuery::parse(
-        pairs
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str())),
-        caller.id,
-    )
-    .map_err(ApiError::Validation)?;
+    let query = FeedQuery::parse(pairs.iter(), caller.id).map_err(ApiError::Validation)?;
     let page = match db::changes::read(&state.pool, caller.id, &query).await {
         Ok(page) => page,
         Err(FeedError::Gone) => return Err(ApiError::CursorGone),

@@ -28,7 +28,7 @@ use super::auth::{Caller, NotFound};
 use super::error::ApiError;
 use super::state::AppState;
 use crate::domain::input::{Field, Fields};
-use crate::domain::Problem;
+use crate::domain::{FieldError, Problem};
 
 /// Mounts the API under `/api` on `app`.
 pub fn mount(app: Router<AppState>, state: &AppState) -> Router<AppState> {
@@ -58,6 +58,38 @@ pub fn mount(app: Router<AppState>, state: &AppState) -> Router<AppState> {
     app.nest("/api", api)
         // `nest` matches `/api` and `/api/anything`, but not `/api/` itself.
         .route("/api/", any(not_found))
+}
+
+/// A query string as its name-value pairs, in order, for the parsers of the listings
+/// (`ListQuery`, `FeedQuery`), which name every bad parameter; one that is not a query string at
+/// all is a 422 on `query`.
+pub struct QueryPairs(Vec<(String, String)>);
+
+impl QueryPairs {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for QueryPairs {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        let axum::extract::Query(pairs) = axum::extract::Query::from_request_parts(parts, state)
+            .await
+            .map_err(|_| {
+                ApiError::Validation(vec![FieldError::new(
+                    "query",
+                    "is not a valid query string",
+                )])
+            })?;
+        Ok(Self(pairs))
+    }
 }
 
 /// Any path under `/api` that no resource claims: a problem document, never the HTML 404 page.

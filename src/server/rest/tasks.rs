@@ -1,7 +1,6 @@
 //! `/api/tasks*` (API.md, Tasks and Listing).
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, patch, post};
@@ -10,11 +9,9 @@ use uuid::Uuid;
 
 use super::json::ApiJson;
 use super::preconditions::{one, read, refused, with_etag, Preconditions};
-use super::{created, no_store, path_id};
+use super::{created, no_store, path_id, QueryPairs};
 use crate::db;
-use crate::domain::{
-    FieldError, ListQuery, MoveInput, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput,
-};
+use crate::domain::{ListQuery, MoveInput, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput};
 use crate::server::auth::{Caller, NotFound};
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
@@ -44,21 +41,9 @@ pub fn router() -> Router<AppState> {
 pub(super) async fn list(
     caller: Caller,
     State(state): State<AppState>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    pairs: QueryPairs,
 ) -> Result<Response, ApiError> {
-    let Query(pairs) = query.map_err(|_| {
-        ApiError::Validation(vec![FieldError::new(
-            "query",
-            "is not a valid query string",
-        )])
-    })?;
-    let query = ListQuery::parse(
-        pairs
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str())),
-        caller.id,
-    )
-    .map_err(ApiError::Validation)?;
+    let query = ListQuery::parse(pairs.iter(), caller.id).map_err(ApiError::Validation)?;
     let page = db::tasks::list(&state.pool, caller.id, &query).await;
     if page.as_ref().map_or(true, |page| page.tasks.is_empty()) {
         // Nothing shown, so a deleted user's token must not pass for an empty list (or for an
