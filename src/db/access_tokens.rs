@@ -48,7 +48,7 @@ pub async fn create(
     hash: &Hash,
     limit: i64,
 ) -> Result<AccessToken, WriteError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let user = sqlx::query_scalar!(
         "SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE",
         user_id

@@ -32,7 +32,7 @@ pub enum FeedError {
 /// the snapshot's xmin, below which every transaction has ended. Only changes below it are
 /// read, so none can still appear behind the returned cursor (see the migration).
 pub async fn read(pool: &PgPool, user_id: Uuid, query: &FeedQuery) -> Result<FeedPage, FeedError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;

@@ -58,7 +58,7 @@ pub async fn create(
     name: &LabelName,
     limits: &Limits,
 ) -> Result<Label, WriteError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     if !lock_user_for_creation(&mut tx, user_id).await? {
         return Err(WriteError::UserGone);
     }
@@ -109,7 +109,7 @@ pub async fn rename(
     name: &LabelName,
     if_match: IfMatch<'_>,
 ) -> Result<Option<Label>, WriteError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let Some((old, _)) = lock(&mut tx, user_id, id)
         .await?
         .filter(|(_, version)| matches(if_match, *version))
@@ -157,7 +157,7 @@ pub async fn delete(
     id: Uuid,
     if_match: IfMatch<'_>,
 ) -> Result<bool, WriteError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let Some((name, _)) = lock(&mut tx, user_id, id)
         .await?
         .filter(|(_, version)| matches(if_match, *version))

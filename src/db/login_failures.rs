@@ -60,7 +60,7 @@ pub async fn take_attempt(
     client_ip: Option<IpAddr>,
 ) -> Result<Result<i64, u64>, sqlx::Error> {
     let client = client_ip.map(|ip| ip.to_string());
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     sqlx::query!(
         "SELECT pg_advisory_xact_lock(hashtextextended('login email ' || $1, 0)), \
                 pg_advisory_xact_lock(hashtextextended('login client ' || coalesce($2, ''), 0))",

@@ -45,6 +45,25 @@ pub enum StartupError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// A transaction on a connection of `pool`: what every `BEGIN` here goes through.
+///
+/// Begun in a task of its own, so that the request that asked cannot be cut off inside it.
+/// sqlx 0.8.6's `begin` sends `BEGIN` and only counts the transaction once the answer is back;
+/// dropped in between (a client that disconnects, a deadline), it has nothing to roll back, and
+/// the connection returns to the pool inside a transaction that sqlx does not know of. Whatever
+/// the next user of that connection writes then stays uncommitted, or is rolled back by someone
+/// else's `ROLLBACK` (seen as "there is already a transaction in progress"; shown by
+/// tests/api/overload.rs). In a task the `BEGIN` always completes: a caller that has gone drops
+/// the transaction there, which sqlx then rolls back as usual. A task spawn is a microsecond.
+pub async fn begin(
+    pool: &PgPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    let pool = pool.clone();
+    tokio::spawn(async move { pool.begin().await })
+        .await
+        .map_err(|_| sqlx::Error::WorkerCrashed)?
+}
+
 /// Why a write of a user's data did not happen, in the caller's terms: the database's
 /// constraints are the last word on references, uniqueness and bounds, and their violations are
 /// classified here, once, for every front door.

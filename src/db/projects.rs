@@ -53,7 +53,7 @@ pub async fn create(
     name: &ProjectName,
     limits: &Limits,
 ) -> Result<Project, WriteError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     if !lock_user_for_creation(&mut tx, user_id).await? {
         return Err(WriteError::UserGone);
     }

@@ -17,7 +17,7 @@ pub async fn take_attempt(
     limit: i64,
 ) -> Result<Result<(), u64>, sqlx::Error> {
     let client = client_ip.to_string();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     sqlx::query!(
         "SELECT pg_advisory_xact_lock(hashtextextended('registration client ' || $1, 0))",
         client,

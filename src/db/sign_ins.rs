@@ -74,7 +74,7 @@ pub async fn refresh(
     new_hash: &Hash,
     refresh_ttl: Duration,
 ) -> Result<Refreshed, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let spent = sqlx::query_scalar!(
         r#"UPDATE refresh_tokens SET spent_at = now()
            WHERE user_id = $1 AND hash = $2 AND spent_at IS NULL AND expires_at > now()

@@ -328,7 +328,7 @@ pub async fn change_password(
         .map_err(wrong_password)?;
     let old_hash = user.password_hash.clone().unwrap_or_default();
     let new_hash = state.passwords.hash(change.new).await?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin(&state.pool).await?;
     if !db::users::set_password(&mut *tx, user_id, &old_hash, &new_hash).await? {
         // Changed (or the user deleted) since it was checked: this request's password is stale.
         return Err(AccountError::WrongPassword);
@@ -357,7 +357,7 @@ pub async fn delete_account(
         .map_err(wrong_password)?;
     // Ended first, in the same transaction, so that every process (this one at once) counts
     // them ended, not merely gone.
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin(&state.pool).await?;
     let ended = db::sign_ins::end_all(&mut *tx, user_id, None).await?;
     db::users::delete(&mut *tx, user_id).await?;
     tx.commit().await?;

@@ -371,3 +371,54 @@ async fn each_user_has_a_request_rate_limit_with_ratelimit_headers(pool: PgPool)
     assert_eq!(login.status(), 200);
     assert!(login.headers().get("ratelimit").is_none());
 }
+
+/// A request that gives up while its transaction is being begun (a client that disconnects, a
+/// deadline) leaves no transaction behind on the pooled connection: the next write made on that
+/// connection commits. (With sqlx's own `begin`, cut off after its `BEGIN` went out, the write
+/// below stays inside the stray transaction, unseen by anyone else: see `db::begin`.)
+#[sqlx::test]
+async fn a_transaction_cut_off_while_beginning_leaves_nothing_open(pool: PgPool) {
+    use std::time::Duration;
+
+    use crate::helpers::DbProxy;
+
+    sqlx::raw_sql("CREATE TABLE probe (n int)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let proxy = DbProxy::for_pool(&pool).await;
+    // No ping before handing the connection out (the server's pool pings only connections idle
+    // for a second): what is held is the BEGIN itself.
+    let through = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .test_before_acquire(false)
+        .connect_with(proxy.connect_options(&pool))
+        .await
+        .unwrap();
+    sqlx::raw_sql("SELECT 1").execute(&through).await.unwrap();
+    // Back in the pool (after the check sqlx makes of a returned connection), so the next
+    // thing sent is the BEGIN.
+    while through.num_idle() < 1 {
+        tokio::task::yield_now().await;
+    }
+    // The BEGIN goes out and is held on its way; the caller gives up before it is answered.
+    proxy.set_delay(Duration::from_millis(300));
+    tokio::select! {
+        begun = taskdeck::db::begin(&through) => panic!("begun while held: {:?}", begun.map(drop)),
+        () = proxy.delaying() => {}
+    }
+    proxy.set_delay(Duration::ZERO);
+    // The pool's one connection, once it is back: an autocommit write that everyone sees.
+    sqlx::raw_sql("INSERT INTO probe VALUES (1)")
+        .execute(&through)
+        .await
+        .unwrap();
+    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM probe")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        seen, 1,
+        "the write is inside a transaction no one will commit"
+    );
+}

@@ -41,7 +41,7 @@ pub async fn create(
     let created = if task.labels.is_empty() {
         insert(pool, user_id, task, &[], limits.tasks).await?
     } else {
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::begin(pool).await?;
         let label_ids = labels::ensure(&mut tx, user_id, &task.labels, limits).await?;
         let created = insert(&mut *tx, user_id, task, &label_ids, limits.tasks).await?;
         // At the limit, dropping the transaction undoes the labels it created.
@@ -177,7 +177,7 @@ pub async fn update(
             return Ok(Some(updated));
         }
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let label_ids = if new_labels.is_empty() {
         Vec::new()
     } else {

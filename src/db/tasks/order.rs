@@ -46,7 +46,7 @@ async fn move_once(
     to: Move,
     if_match: IfMatch<'_>,
 ) -> Result<Option<Task>, WriteError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let anchor = match to.place {
         Place::Top => None,
         Place::Before(anchor) | Place::After(anchor) => Some(anchor),
