@@ -30,6 +30,11 @@ pub enum AppError {
     Unauthorized,
     #[error("That task no longer exists. It may have been deleted elsewhere.")]
     NotFound,
+    /// A write made on an out-of-date copy of a task (its version had moved on): nothing was
+    /// changed. Carries the task as it now is, for the page to show (not for a plain form post,
+    /// whose error travels in a URL and whose page is loaded afresh anyway).
+    #[error("This task was changed elsewhere, so your change was not made. It now shows the latest version.")]
+    Stale(Option<Box<crate::domain::Task>>),
     #[error("This request did not come from Taskdeck and was refused.")]
     CrossSite,
     #[error("Could not reach Taskdeck. Check your connection and try again.")]

@@ -132,3 +132,16 @@ pub async fn delete_expired(pool: &PgPool) -> Result<u64, sqlx::Error> {
         .await
         .map(|done| done.rows_affected())
 }
+
+/// Whether session `id` still lives and belongs to `user_id` (an event stream opened through it
+/// asks at every keep-alive: signing out, a password change or the session's expiry end it).
+pub async fn is_live(pool: &PgPool, id: &str, user_id: uuid::Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM sessions
+                          WHERE id = $1 AND user_id = $2 AND expires_at > now()) AS "live!""#,
+        id,
+        user_id
+    )
+    .fetch_one(pool)
+    .await
+}

@@ -40,7 +40,7 @@ pub use task::{
     Description, DescriptionError, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput, Title,
     TitleError,
 };
-pub use task_list::{matches_search, TaskFilter, TaskPage};
+pub use task_list::{matches_search, TaskChange, TaskChanges, TaskFilter, TaskPage};
 
 /// A resource with a version (API-sync.md): 1 at creation, +1 on every change.
 pub trait Versioned {

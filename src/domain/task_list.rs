@@ -85,6 +85,33 @@ pub struct TaskPage {
     pub completed: i64,
     /// The user's date, in their time zone: due dates are shown relative to it.
     pub today: chrono::NaiveDate,
+    /// Where the change feed stood when this page was read (a cursor for
+    /// [`changed_tasks`](crate::server_fns::tasks::changed_tasks)): every change the page may not
+    /// show comes after it.
+    pub feed: String,
+}
+
+/// What changed in the user's tasks since a feed cursor, for a page that shows them live.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TaskChanges {
+    /// Each changed task once, as it is now, oldest change first.
+    pub changes: Vec<TaskChange>,
+    /// Where to read from next.
+    pub cursor: String,
+    /// Whether more changes follow at once (read again from `cursor`).
+    pub more: bool,
+    /// The cursor is older than the feed keeps: load the page afresh.
+    pub reload: bool,
+    /// The counts now, over all of the user's tasks.
+    pub active: i64,
+    pub completed: i64,
+}
+
+/// One changed task: as it is now, or `None` once deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskChange {
+    pub id: uuid::Uuid,
+    pub task: Option<Task>,
 }
 
 #[cfg(test)]

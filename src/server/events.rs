@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
@@ -39,9 +39,11 @@ use uuid::Uuid;
 
 use super::auth::extract::{authenticate, bearer_token};
 use super::auth::Caller;
-use super::error::ApiError;
+use super::browser::BrowserSession;
+use super::error::{app_error_status, ApiError};
 use super::state::AppState;
 use crate::domain::changes::FeedCursor;
+use crate::error::AppError;
 
 /// Open streams a user may have at once (API-sync.md).
 pub const MAX_STREAMS_PER_USER: usize = 10;
@@ -193,14 +195,67 @@ pub async fn events(
     // A deleted user's token must not hold a stream open.
     caller.confirm(&state).await?;
     let token = bearer_token(&headers)?.to_owned();
-    let most = state.config.http.max_connections / 2;
-    let subscription = match state.events.subscribe(caller.id, most) {
-        Ok(subscription) => subscription,
-        Err(Full::User) => return Err(ApiError::TooManyStreams),
-        Err(Full::Process) => return Err(ApiError::unavailable()),
+    open(&state, caller.id, Credential::Token(token)).map_err(|full| match full {
+        Full::User => ApiError::TooManyStreams,
+        Full::Process => ApiError::unavailable(),
+    })
+}
+
+/// The web app's live updates: the same stream as [`events`], opened with the browser's session
+/// cookie (`GET /events`, on the pages' router) rather than a token, which a page's
+/// `EventSource` could only send in its URL. It ends when the session does (signing out, a
+/// password change, its expiry: asked at every keep-alive). Refusals carry no body: the page
+/// tries again later by itself.
+pub async fn session_events(State(state): State<AppState>, session: BrowserSession) -> Response {
+    let caller = match session.caller(&state).await {
+        Ok(Some(caller)) => caller,
+        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
+        Err(err) => return app_error_status(&err).into_response(),
     };
+    if let Err(err) = caller.confirm(&state).await {
+        return app_error_status(&AppError::from(err)).into_response();
+    }
+    let Some(id) = session.id().await else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    match open(&state, caller.id, Credential::Session(id)) {
+        Ok(response) => response,
+        Err(Full::User) => StatusCode::TOO_MANY_REQUESTS.into_response(),
+        Err(Full::Process) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+/// What opened a stream, asked again at every keep-alive: the stream ends once it no longer
+/// holds for the stream's user.
+enum Credential {
+    /// An API token (access or personal): verified as every request's is.
+    Token(String),
+    /// A browser session's id: its row must still be there, live and the user's.
+    Session(String),
+}
+
+impl Credential {
+    async fn holds(&self, state: &AppState, user_id: Uuid) -> bool {
+        match self {
+            Self::Token(token) => {
+                matches!(authenticate(state, token).await, Ok(caller) if caller.id == user_id)
+            }
+            Self::Session(id) => {
+                // An error ends the stream too: its client reconnects, and is asked afresh.
+                crate::db::sessions::is_live(&state.pool, id, user_id)
+                    .await
+                    .unwrap_or(false)
+            }
+        }
+    }
+}
+
+/// A stream for `user_id`, if a place is free (see [`ChangeEvents::subscribe`]).
+fn open(state: &AppState, user_id: Uuid, credential: Credential) -> Result<Response, Full> {
+    let most = state.config.http.max_connections / 2;
+    let subscription = state.events.subscribe(user_id, most)?;
     let every = state.config.events_keep_alive;
-    let stream = changes(subscription, state.clone(), token);
+    let stream = changes(subscription, state.clone(), credential);
     let keep_alive = KeepAlive::new().interval(every);
     let mut response = Sse::new(stream).keep_alive(keep_alive).into_response();
     response.headers_mut().insert(
@@ -215,15 +270,16 @@ struct Open {
     subscription: Subscription,
     stopping: watch::Receiver<bool>,
     state: AppState,
-    token: String,
+    credential: Credential,
     check: tokio::time::Interval,
 }
 
-/// The events of one subscription, until its token no longer holds or the server begins to stop.
+/// The events of one subscription, until its credential no longer holds or the server begins to
+/// stop.
 fn changes(
     subscription: Subscription,
     state: AppState,
-    token: String,
+    credential: Credential,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     let every = state.config.events_keep_alive;
     let mut check = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
@@ -232,7 +288,7 @@ fn changes(
         stopping: state.stopping.subscribe(),
         subscription,
         state,
-        token,
+        credential,
         check,
     };
     stream::unfold(open, |mut open| async move {
@@ -240,7 +296,7 @@ fn changes(
             subscription,
             stopping,
             state,
-            token,
+            credential,
             check,
         } = &mut open;
         let user_id = subscription.user_id;
@@ -251,9 +307,8 @@ fn changes(
             }
             tokio::select! {
                 _ = check.tick() => {
-                    match authenticate(state, token).await {
-                        Ok(caller) if caller.id == user_id => continue,
-                        _ => return None,
+                    if !credential.holds(state, user_id).await {
+                        return None;
                     }
                 }
                 changed = receiver.changed() => {

@@ -220,6 +220,11 @@ pub fn router(state: AppState) -> Router {
     let web = Router::new()
         // Also registers every server function, under its own /rpc prefix.
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
+        // The pages' live updates, through the session (see `events::session_events`).
+        .route(
+            crate::server_fns::EVENTS_PATH,
+            axum::routing::get(super::events::session_events),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(browser_layers::server_fn_error_status))
         // Each page render and each call gets a fresh once-per-request cache of its caller.

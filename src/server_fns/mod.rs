@@ -7,6 +7,11 @@ pub mod auth;
 pub mod settings;
 pub mod tasks;
 
+/// The pages' event stream: a server-sent event whenever the signed-in user's tasks, projects or
+/// labels change (`server::events::session_events`); the page then calls
+/// [`tasks::changed_tasks`]. Not a server function: it stays open for as long as the page does.
+pub const EVENTS_PATH: &str = "/events";
+
 #[cfg(feature = "ssr")]
 pub(crate) mod server {
     use axum::extract::FromRequestParts;

@@ -7,11 +7,15 @@
 
 use leptos::prelude::*;
 
-use crate::domain::{Task, TaskPage};
+use crate::domain::{Task, TaskChanges, TaskPage};
 use crate::error::AppError;
 
 /// Tasks per page, in the web app (the API's default is larger; a page should render fast).
 pub const PAGE_SIZE: i64 = 50;
+
+/// Changes per read of [`changed_tasks`]: a page catching up after a long sleep reads in steps
+/// of this many.
+pub const CHANGES_PER_READ: i64 = 200;
 
 /// A task id from a form: anything that is not a UUID names no task.
 #[cfg(feature = "ssr")]
@@ -49,10 +53,11 @@ pub async fn list_tasks(
     )
     .map_err(AppError::Validation)?;
     let pool = &state.pool;
-    let (page, counts) = tokio::try_join!(
-        async { Ok::<_, AppError>(tasks::list(pool, caller.id, &query).await?) },
-        async { Ok::<_, AppError>(tasks::counts(pool, caller.id).await?) },
-    )?;
+    // The counts first, then the list: the page's feed cursor is the counts' snapshot's xmin,
+    // and only a list read after it is sure to hold every change below it (read side by side,
+    // the list's snapshot could be the older one and miss a change the cursor skips).
+    let counts = tasks::counts(pool, caller.id).await?;
+    let page = tasks::list(pool, caller.id, &query).await?;
     if page.tasks.is_empty() {
         // Nothing shown, so a deleted user's session must not pass for an empty list.
         caller.confirm(&state).await?;
@@ -64,6 +69,64 @@ pub async fn list_tasks(
         active: counts.active,
         completed: counts.completed,
         today: counts.zone.now().0,
+        feed: crate::domain::changes::FeedCursor {
+            floor: counts.feed_from,
+            xid: counts.feed_from,
+            after: None,
+        }
+        .encode(caller.id),
+    })
+}
+
+/// The signed-in user's task changes after `since` (a page's `feed`, then each answer's
+/// `cursor`), read from the API's change feed: the page asks whenever its event stream says
+/// something changed, and when the stream (re)connects.
+#[server(prefix = "/rpc", endpoint = "tasks/changes")]
+pub async fn changed_tasks(since: String) -> Result<TaskChanges, AppError> {
+    use super::server::signed_in;
+    use crate::db::changes::{self, FeedError};
+    use crate::db::tasks;
+    use crate::domain::changes::{ChangeKind, FeedCursor, FeedQuery, Resource};
+    use crate::domain::{FieldError, TaskChange};
+
+    let (state, caller) = signed_in(false).await?;
+    let since = FeedCursor::decode(&since, caller.id).ok_or_else(|| {
+        AppError::Validation(vec![FieldError::new("since", "is not a cursor of yours")])
+    })?;
+    let query = FeedQuery {
+        since: Some(since),
+        limit: CHANGES_PER_READ,
+    };
+    let page = match changes::read(&state.pool, caller.id, &query).await {
+        Ok(page) => page,
+        Err(FeedError::Gone) => {
+            return Ok(TaskChanges {
+                reload: true,
+                ..TaskChanges::default()
+            })
+        }
+        Err(FeedError::Database(err)) => return Err(err.into()),
+    };
+    let counts = tasks::counts(&state.pool, caller.id).await?;
+    let changes = page
+        .changes
+        .into_iter()
+        .filter(|change| change.kind == ChangeKind::Task)
+        .map(|change| TaskChange {
+            id: change.id,
+            task: match change.data {
+                Some(Resource::Task(task)) => Some(task),
+                _ => None,
+            },
+        })
+        .collect();
+    Ok(TaskChanges {
+        changes,
+        cursor: page.cursor.encode(caller.id),
+        more: page.more,
+        reload: false,
+        active: counts.active,
+        completed: counts.completed,
     })
 }
 
@@ -139,57 +202,112 @@ pub async fn update_task(
     id: String,
     title: String,
     description: Option<String>,
+    version: Option<i64>,
     back: Option<String>,
 ) -> Result<Task, AppError> {
     use super::server::{extract, signed_in};
     use crate::db::tasks;
     use crate::domain::TaskPatch;
-    use crate::server::auth::NotFound;
     use crate::server::browser::FormPost;
 
     let (state, caller) = signed_in(true).await?;
     let id = task_id(&id)?;
     let patch = TaskPatch::parse(&title, description.as_deref()).map_err(AppError::Validation)?;
+    let expected = version.map(|v| [v]);
     let updated = tasks::update(
         &state.pool,
         caller.id,
         id,
         &patch,
         &state.config.limits,
-        None,
+        expected.as_ref().map(<[i64; 1]>::as_slice),
     )
     .await?;
-    let task = caller.found(&state, updated, NotFound::TASK).await?;
+    let Some(task) = updated else {
+        return Err(refused(&state, &caller, id, version).await);
+    };
     extract::<FormPost>(&state)
         .await?
         .redirect_to(back.as_deref());
     Ok(task)
 }
 
-/// Flips a task between to do and done, atomically.
+/// Flips a task between to do and done, atomically; with `version` (the page's copy), only if
+/// no one changed the task since ([`AppError::Stale`] otherwise).
 #[server(prefix = "/rpc", endpoint = "tasks/toggle")]
-pub async fn toggle_task(id: String) -> Result<Task, AppError> {
+pub async fn toggle_task(id: String, version: Option<i64>) -> Result<Task, AppError> {
     use super::server::signed_in;
     use crate::db::tasks;
-    use crate::server::auth::NotFound;
 
     let (state, caller) = signed_in(true).await?;
-    let toggled = tasks::toggle(&state.pool, caller.id, task_id(&id)?, None).await?;
-    Ok(caller.found(&state, toggled, NotFound::TASK).await?)
+    let id = task_id(&id)?;
+    let expected = version.map(|v| [v]);
+    let toggled = tasks::toggle(
+        &state.pool,
+        caller.id,
+        id,
+        expected.as_ref().map(<[i64; 1]>::as_slice),
+    )
+    .await?;
+    match toggled {
+        Some(task) => Ok(task),
+        None => Err(refused(&state, &caller, id, version).await),
+    }
 }
 
-/// Deletes a task.
+/// Deletes a task; with `version`, only if no one changed it since.
 #[server(prefix = "/rpc", endpoint = "tasks/delete")]
-pub async fn delete_task(id: String) -> Result<(), AppError> {
+pub async fn delete_task(id: String, version: Option<i64>) -> Result<(), AppError> {
     use super::server::signed_in;
     use crate::db::tasks;
-    use crate::server::auth::NotFound;
 
     let (state, caller) = signed_in(true).await?;
-    let deleted = tasks::delete(&state.pool, caller.id, task_id(&id)?, None).await?;
-    Ok(caller
-        .found(&state, deleted.then_some(()), NotFound::TASK)
-        .await?)
+    let id = task_id(&id)?;
+    let expected = version.map(|v| [v]);
+    let deleted = tasks::delete(
+        &state.pool,
+        caller.id,
+        id,
+        expected.as_ref().map(<[i64; 1]>::as_slice),
+    )
+    .await?;
+    if deleted {
+        Ok(())
+    } else {
+        Err(refused(&state, &caller, id, version).await)
+    }
+}
+
+/// Why a write of task `id` changed nothing: with a `version`, the task may be there at another
+/// one ([`AppError::Stale`], with the task as it now is for the page's script; a plain form post
+/// lands back on a page that shows it anyway, and the error travels in its URL); else it is
+/// gone ([`AppError::NotFound`]), or the caller's user is.
+#[cfg(feature = "ssr")]
+async fn refused(
+    state: &crate::server::state::AppState,
+    caller: &crate::server::auth::Caller,
+    id: uuid::Uuid,
+    version: Option<i64>,
+) -> AppError {
+    use super::server::extract;
+    use crate::db::tasks;
+    use crate::server::auth::NotFound;
+    use crate::server::browser::FormPost;
+
+    if version.is_some() {
+        match tasks::get(&state.pool, caller.id, id).await {
+            Ok(Some(current)) => {
+                let form_post = extract::<FormPost>(state).await.is_ok_and(|post| post.0);
+                return AppError::Stale((!form_post).then(|| Box::new(current)));
+            }
+            Ok(None) => {}
+            Err(err) => return err.into(),
+        }
+    }
+    match caller.found(state, None::<()>, NotFound::TASK).await {
+        Err(absent) => absent.into(),
+        Ok(()) => AppError::NotFound,
+    }
 }
 
 /// Deletes every completed task, in one statement. Returns how many went.

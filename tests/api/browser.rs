@@ -29,7 +29,7 @@ async fn own_form_post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Re
 }
 
 /// A plain HTML form post (JavaScript off) from the page `referer` of `origin`.
-async fn post_from(
+pub(crate) async fn post_from(
     app: &TestApp,
     path: &str,
     fields: &[(&str, &str)],
@@ -67,7 +67,7 @@ fn session_cookie(headers: &HeaderMap) -> Option<(String, String)> {
     })
 }
 
-fn location(response: &Response) -> String {
+pub(crate) fn location(response: &Response) -> String {
     response.headers()[LOCATION].to_str().unwrap().to_owned()
 }
 
@@ -103,7 +103,12 @@ pub(crate) async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> 
 /// A call from the hydrated page's script to a server function: a form-encoded `body`, from a
 /// page of this site, accepting JSON (no text/html), so that the answer is data, or an encoded
 /// [`AppError`] with its own status, never a redirect.
-async fn script_call(app: &TestApp, path: &str, body: &str, cookie: Option<&str>) -> Response {
+pub(crate) async fn script_call(
+    app: &TestApp,
+    path: &str,
+    body: &str,
+    cookie: Option<&str>,
+) -> Response {
     let mut request = app
         .client
         .post(app.url(path))
@@ -119,7 +124,7 @@ async fn script_call(app: &TestApp, path: &str, body: &str, cookie: Option<&str>
 
 /// The [`AppError`] a failed script call answered with (JSON-encoded: `src/error.rs`), after
 /// checking the status it came with.
-async fn app_error(response: Response, status: StatusCode) -> AppError {
+pub(crate) async fn app_error(response: Response, status: StatusCode) -> AppError {
     assert_eq!(response.status(), status);
     let body = response.text().await.unwrap();
     serde_json::from_str(&body).unwrap_or_else(|err| panic!("not an AppError ({err}): {body}"))

@@ -11,21 +11,26 @@ use sqlx::PgPool;
 use crate::helpers::{assert_problem, ApiClient, ServerProcess, TestApp, TestEnv};
 
 /// An open event stream, read frame by frame.
-struct Stream {
+pub(crate) struct Stream {
     response: reqwest::Response,
     buffer: String,
 }
 
 /// One frame of the stream: a comment (keep-alive) or an event with its data.
 #[derive(Debug, PartialEq)]
-enum Frame {
+pub(crate) enum Frame {
     Comment,
     Change(Value),
 }
 
 impl Stream {
     async fn open(client: &reqwest::Client, url: &str, token: &str) -> Self {
-        let response = client.get(url).bearer_auth(token).send().await.unwrap();
+        Self::from(client.get(url).bearer_auth(token)).await
+    }
+
+    /// The stream `request` opens (it must open one).
+    pub(crate) async fn from(request: reqwest::RequestBuilder) -> Self {
+        let response = request.send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()["content-type"], "text/event-stream");
         assert_eq!(response.headers()["cache-control"], "no-store");
@@ -36,7 +41,7 @@ impl Stream {
     }
 
     /// The next frame within `timeout`; `None` when the stream ended, panics on a timeout.
-    async fn next(&mut self, timeout: Duration) -> Option<Frame> {
+    pub(crate) async fn next(&mut self, timeout: Duration) -> Option<Frame> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
@@ -66,7 +71,7 @@ impl Stream {
     }
 
     /// The next event, skipping keep-alive comments, within `timeout`.
-    async fn next_change(&mut self, timeout: Duration) -> Value {
+    pub(crate) async fn next_change(&mut self, timeout: Duration) -> Value {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -82,7 +87,7 @@ impl Stream {
 impl Stream {
     /// Reads until the first keep-alive comment: by then the wake-up that a process's first look
     /// at the feed gives every stream has come (or never will), so later events are changes.
-    async fn settle(&mut self) {
+    pub(crate) async fn settle(&mut self) {
         loop {
             match self.next(Duration::from_secs(5)).await {
                 Some(Frame::Comment) => return,
@@ -94,7 +99,7 @@ impl Stream {
 }
 
 /// A server with keep-alive comments every second.
-async fn spawn(pool: &PgPool) -> TestApp {
+pub(crate) async fn spawn(pool: &PgPool) -> TestApp {
     TestApp::builder(pool.clone())
         .config(&[("EVENTS_KEEPALIVE_SECS", "1")])
         .spawn()

@@ -15,6 +15,7 @@ mod events;
 mod health;
 mod idempotency;
 mod leptos_toml;
+mod live;
 mod migration;
 mod openapi;
 mod organise;

@@ -335,20 +335,26 @@ pub async fn delete(
     Ok(deleted == Some(1))
 }
 
-/// How many of a user's tasks are still to do, and how many are done; and the user's time zone
-/// (read in the same statement: the web app's page shows due dates relative to the user's day).
+/// How many of a user's tasks are still to do, and how many are done; the user's time zone
+/// (read in the same statement: the web app's page shows due dates relative to the user's day);
+/// and where the change feed stood.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
     pub active: i64,
     pub completed: i64,
     pub zone: crate::server::time_zone::TimeZone,
+    /// The xmin of the statement's snapshot: every transaction below it had ended, so whatever
+    /// a statement run after this one reads includes every change below it (the page's
+    /// [`FeedCursor`](crate::domain::changes::FeedCursor) starts here).
+    pub feed_from: u64,
 }
 
 pub async fn counts(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Counts, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT count(*) FILTER (WHERE NOT completed) AS "active!",
                   count(*) FILTER (WHERE completed) AS "completed!",
-                  (SELECT timezone FROM users WHERE id = $1) AS "timezone?"
+                  (SELECT timezone FROM users WHERE id = $1) AS "timezone?",
+                  pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS "feed_from!"
            FROM tasks WHERE user_id = $1"#,
         user_id
     )
@@ -361,6 +367,7 @@ pub async fn counts(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Counts, sq
             .timezone
             .and_then(|name| crate::server::time_zone::TimeZone::parse(&name).ok())
             .unwrap_or_default(),
+        feed_from: row.feed_from.max(0) as u64,
     })
 }
 

@@ -8,7 +8,6 @@ use leptos::task::spawn_local;
 use super::form::TaskForm;
 use super::state::{ListState, Shared};
 use crate::components::FieldMessage;
-use crate::domain::matches_search;
 use crate::domain::quick_add::{self, ChipKind};
 use crate::error::AppError;
 use crate::server_fns::tasks::{create_task, project_names, CreateTask};
@@ -85,6 +84,10 @@ pub(super) fn AddTaskForm(
         title_input.set_value("");
         description_input.set_value("");
         line.set(String::new());
+        // Which list, and how many reads of changes it had taken in, when this was sent.
+        let sent_to = current
+            .get_value()
+            .and_then(|state| Some((state.tasks, state.reads.try_get_value()?)));
         spawn_local(async move {
             let result = create_task(title.clone(), Some(description.clone())).await;
             if result.is_err() && title_input.value().is_empty() {
@@ -95,11 +98,20 @@ pub(super) fn AddTaskForm(
             match result {
                 Ok(task) => match current.get_value() {
                     Some(state) => {
-                        state.active.update(|n| *n += 1);
-                        let q = state.q.get_untracked();
-                        if state.filter.get_untracked().shows(&task) && matches_search(&task, &q) {
-                            state.tasks.update(|tasks| tasks.insert(0, task));
+                        // Counted here only when no read of changes (whose counts would hold it)
+                        // has come in since it was sent; merged, not inserted: a read may have
+                        // brought it in already.
+                        let known = state
+                            .tasks
+                            .try_with_untracked(|tasks| tasks.iter().any(|t| t.id == task.id))
+                            .unwrap_or(true);
+                        let unread = sent_to.is_some_and(|(list, reads)| {
+                            list == state.tasks && state.reads.try_get_value() == Some(reads)
+                        });
+                        if unread && !known {
+                            state.active.try_update(|n| *n += 1);
                         }
+                        state.merge(task);
                     }
                     // Added before the list arrived (right after a client-side navigation): a
                     // load already in flight may not hold it, so load again.

@@ -36,12 +36,19 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
             let before = task.clone();
             state.replace(flipped);
             state.set_busy(id, true);
+            let version = Some(before.version);
             spawn_local(async move {
-                match toggle_task(id.to_string()).await {
+                match toggle_task(id.to_string(), version).await {
                     Ok(saved) => state.replace(saved),
                     Err(AppError::NotFound) => {
                         state.remove(id);
                         state.on_error.run(AppError::NotFound);
+                    }
+                    // Changed elsewhere first: show it as it is now, and say why.
+                    Err(AppError::Stale(Some(current))) => {
+                        state.replace(before.clone());
+                        state.merge(*current);
+                        state.on_error.run(AppError::Stale(None));
                     }
                     Err(err) => {
                         state.replace(before.clone());
@@ -52,13 +59,18 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
             });
         }
     };
+    let version = task.version;
     let on_delete = move |ev: SubmitEvent| {
         ev.prevent_default();
         state.notice.set(None);
         state.set_busy(id, true);
         spawn_local(async move {
-            match delete_task(id.to_string()).await {
+            match delete_task(id.to_string(), Some(version)).await {
                 Ok(()) | Err(AppError::NotFound) => state.remove(id),
+                Err(AppError::Stale(Some(current))) => {
+                    state.merge(*current);
+                    state.on_error.run(AppError::Stale(None));
+                }
                 Err(err) => state.on_error.run(err),
             }
             state.set_busy(id, false);
@@ -67,7 +79,7 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
     let on_edit = move |ev: MouseEvent| {
         ev.prevent_default();
         state.notice.set(None);
-        state.editing.set(Some(id));
+        state.edit(Some(id));
     };
     let edit_href = move || {
         tasks_url(
@@ -98,6 +110,7 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
                         view! {
                             <form method="post" action=ToggleTask::url() on:submit=on_toggle.clone() class="toggle">
                                 <input type="hidden" name="id" value=id.to_string()/>
+                                <input type="hidden" name="version" value=version.to_string()/>
                                 <button
                                     type="submit"
                                     class="check"
@@ -135,6 +148,7 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
                                 </a>
                                 <form method="post" action=DeleteTask::url() on:submit=on_delete>
                                     <input type="hidden" name="id" value=id.to_string()/>
+                                    <input type="hidden" name="version" value=version.to_string()/>
                                     <button type="submit" class="quiet danger delete" disabled=busy>
                                         "Delete" <span class="visually-hidden">" “" {title_for_labels.clone()} "”"</span>
                                     </button>

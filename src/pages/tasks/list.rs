@@ -82,7 +82,9 @@ pub(super) fn TaskList(state: ListState) -> AnyView {
             <ul class="task-list" aria-label="Tasks">
                 <For
                     each=visible
-                    key=|task| (task.id, task.completed, task.title.clone(), task.description.clone())
+                    // Every write moves a task's version; `completed` flips alone while a toggle is
+                    // on its way (shown at once, its version still the old one).
+                    key=|task| (task.id, task.version, task.completed)
                     children=move |task| view! { <TaskItem task state/> }
                 />
             </ul>

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::server_fns::tasks::{list_tasks, ClearCompleted, DeleteTask, ToggleTask};
 
 #[component]
-pub(super) fn TaskManager() -> impl IntoView {
+pub(super) fn TaskManager(signing_out: Signal<bool>) -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| TaskFilter::parse(query.read().get("filter").as_deref()));
     let q = Memo::new(move |_| query.read().get("q").unwrap_or_default().trim().to_owned());
@@ -64,6 +64,18 @@ pub(super) fn TaskManager() -> impl IntoView {
         },
     );
 
+    // Changes made elsewhere (another page, an API client) come into the list as they happen;
+    // each list put in place is read up to date at once (an event that came while it loaded
+    // went to the list before it).
+    let loaded = Trigger::new();
+    super::live::follow(
+        current,
+        loaded,
+        signing_out,
+        Callback::new(move |()| page.refetch()),
+        on_error,
+    );
+
     // Errors of plain form posts come back in the URL; these read them while rendering.
     let toggle_failed = ServerAction::<ToggleTask>::new();
     let delete_failed = ServerAction::<DeleteTask>::new();
@@ -90,6 +102,7 @@ pub(super) fn TaskManager() -> impl IntoView {
                     Ok(page) => {
                         let state = ListState::new(page, shared, edit_param());
                         current.set_value(Some(state));
+                        loaded.notify();
                         view! {
                             <Toolbar state/>
                             <FormError message=Signal::derive(move || {
@@ -100,6 +113,7 @@ pub(super) fn TaskManager() -> impl IntoView {
                         .into_any()
                     }
                     Err(err) => {
+                        current.set_value(None);
                         let message = err.field("q").unwrap_or_else(|| err.to_string());
                         view! { <p class="form-error" role="alert">{message}</p> }.into_any()
                     }

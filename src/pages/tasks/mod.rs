@@ -8,6 +8,7 @@ mod edit_form;
 mod form;
 mod item;
 mod list;
+mod live;
 mod manager;
 mod state;
 mod toolbar;
@@ -29,6 +30,10 @@ use urls::{here, sign_in_url};
 pub fn TasksPage() -> impl IntoView {
     let user = Resource::new_blocking(|| (), |()| current_user());
     let logout = ServerAction::<Logout>::new();
+    // From the click on "Sign out" on, the page follows no more changes (a read then would only
+    // meet the ended session).
+    let signing_out =
+        Signal::derive(move || logout.pending().get() || logout.value().with(Option::is_some));
     let location = use_location();
     let sign_in = move || {
         sign_in_url(&here(
@@ -58,7 +63,7 @@ pub fn TasksPage() -> impl IntoView {
                                 </ActionForm>
                             </div>
                             <h1>"Your tasks"</h1>
-                            <TaskManager/>
+                            <TaskManager signing_out/>
                         </section>
                     }
                     .into_any(),

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::urls::tasks_url;
-use crate::domain::{Task, TaskFilter, TaskPage};
+use crate::domain::{matches_search, Task, TaskChange, TaskChanges, TaskFilter, TaskPage};
 use crate::error::AppError;
 
 /// The list's state in the browser: the page from the server, then changed in place.
@@ -27,6 +27,15 @@ pub(super) struct ListState {
     pub(super) on_error: Callback<AppError>,
     /// The user's date when the page was loaded (due dates are shown relative to it).
     pub(super) today: chrono::NaiveDate,
+    /// Where this page stands in the change feed: the next read of changes starts here.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(super) feed: StoredValue<String>,
+    /// Changes to the task being edited, held back until its form closes: the form is not
+    /// redrawn under the user's cursor (its save then meets the newer version: the 412 path).
+    pub(super) held: RwSignal<Vec<TaskChange>>,
+    /// How many reads of changes this list has taken in: an answer that arrives after one knows
+    /// the counts may already include its own write.
+    pub(super) reads: StoredValue<u64>,
 }
 
 /// What outlives one loaded page: the URL's settings and where errors go.
@@ -56,7 +65,98 @@ impl ListState {
             cursor: shared.cursor,
             on_error: shared.on_error,
             today: page.today,
+            feed: StoredValue::new(page.feed),
+            held: RwSignal::new(Vec::new()),
+            reads: StoredValue::new(0),
         }
+    }
+
+    /// Opens the edit form of `id` (at most one is open), or closes it (`None`); changes held
+    /// back while another task was edited are shown now.
+    pub(super) fn edit(&self, id: Option<Uuid>) {
+        self.editing.set(id);
+        let mut released = Vec::new();
+        self.held.update(|held| {
+            let (kept, out): (Vec<_>, Vec<_>) = held.drain(..).partition(|c| Some(c.id) == id);
+            *held = kept;
+            released = out;
+        });
+        for change in released {
+            self.apply(change);
+        }
+    }
+
+    /// Takes in what changed elsewhere (another page, an API client): each change merged into
+    /// the list as the server would list it now, then the counts. Written with `try_` access
+    /// throughout: an answer may arrive after this page's view (and its signals) is gone.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(super) fn take_in(&self, batch: TaskChanges) {
+        for change in batch.changes {
+            self.apply(change);
+        }
+        self.active.try_set(batch.active);
+        self.completed.try_set(batch.completed);
+        self.feed.try_set_value(batch.cursor);
+        self.reads.try_update_value(|n| *n += 1);
+    }
+
+    /// One task's change: held back while its form is open, else merged.
+    pub(super) fn apply(&self, change: TaskChange) {
+        if self.editing.try_get_untracked().flatten() == Some(change.id) {
+            self.held.try_update(|held| {
+                held.retain(|c| c.id != change.id);
+                held.push(change);
+            });
+            return;
+        }
+        match change.task {
+            Some(task) => self.merge(task),
+            None => {
+                self.tasks
+                    .try_update(|tasks| tasks.retain(|t| t.id != change.id));
+            }
+        }
+    }
+
+    /// Puts the server's copy of a task where this view lists it (newest first), replaces an
+    /// older copy, or takes it out when the view no longer shows it. A copy no newer than the one
+    /// shown (an answer that crossed a newer write of this page's) is ignored. A task new to the
+    /// page is added only within the part of the list loaded so far.
+    pub(super) fn merge(&self, task: Task) {
+        let (Some(filter), Some(q)) = (self.filter.try_get_untracked(), self.q.try_get_untracked())
+        else {
+            return;
+        };
+        let shown = filter.shows(&task) && matches_search(&task, &q);
+        let paged = self.cursor.try_get_untracked().flatten().is_some();
+        let more = self.next.try_get_untracked().flatten().is_some();
+        self.tasks.try_update(|tasks| {
+            if let Some(at) = tasks.iter().position(|t| t.id == task.id) {
+                // The same version is nothing new; and while a toggle is on its way, the shown
+                // copy is that version with `completed` already flipped, which must stay.
+                if tasks[at].version >= task.version {
+                    return;
+                }
+                if shown {
+                    tasks[at] = task;
+                } else {
+                    tasks.remove(at);
+                }
+                return;
+            }
+            if !shown {
+                return;
+            }
+            let key = (task.created_at, task.id);
+            match tasks.iter().position(|t| (t.created_at, t.id) < key) {
+                // Newer than this page's first task: a later page's view starts below it.
+                Some(0) if paged => {}
+                Some(at) => tasks.insert(at, task),
+                // Older than everything loaded: it belongs here only if nothing more follows.
+                None if !more => tasks.push(task),
+                None => {}
+            }
+        });
     }
 
     pub(super) fn set_busy(&self, id: Uuid, busy: bool) {
@@ -82,11 +182,15 @@ impl ListState {
         )
     }
 
-    /// Replaces a task in the list with the server's version, adjusting the counts.
+    /// Replaces a task in the list with `task`, adjusting the counts, unless the list already
+    /// shows a newer version (a live update that overtook this answer, or a rollback's old copy).
     pub(super) fn replace(&self, task: Task) {
         let mut was_completed = None;
         self.tasks.update(|tasks| {
             if let Some(slot) = tasks.iter_mut().find(|t| t.id == task.id) {
+                if slot.version > task.version {
+                    return;
+                }
                 was_completed = Some(slot.completed);
                 *slot = task.clone();
             }
@@ -115,5 +219,151 @@ impl ListState {
             };
             count.update(|n| *n -= 1);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, Utc};
+
+    use super::*;
+    use crate::domain::sample;
+
+    /// A list of `tasks` (newest first) under `filter`, `q` and a page `cursor`, `more` when
+    /// another page follows.
+    fn list(tasks: Vec<Task>, filter: TaskFilter, q: &str, paged: bool, more: bool) -> ListState {
+        let q = q.to_owned();
+        let shared = Shared {
+            notice: RwSignal::new(None),
+            filter: Memo::new(move |_| filter),
+            q: Memo::new(move |_| q.clone()),
+            cursor: Memo::new(move |_| paged.then(|| "page-2".to_owned())),
+            on_error: Callback::new(|_| {}),
+        };
+        let page = TaskPage {
+            tasks,
+            next: more.then(|| "next".to_owned()),
+            ..TaskPage::default()
+        };
+        ListState::new(page, shared, None)
+    }
+
+    /// A task created `minutes` ago.
+    fn task(title: &str, minutes: i64) -> Task {
+        Task {
+            created_at: Utc::now() - Duration::minutes(minutes),
+            ..sample(title, None, false)
+        }
+    }
+
+    fn titles(state: &ListState) -> Vec<String> {
+        state
+            .tasks
+            .get_untracked()
+            .into_iter()
+            .map(|t| t.title)
+            .collect()
+    }
+
+    /// Runs `test` inside a reactive owner, as a page's code runs.
+    fn owned(test: impl FnOnce()) {
+        Owner::new().with(test);
+    }
+
+    fn newer(task: &Task, change: impl FnOnce(&mut Task)) -> Task {
+        let mut next = task.clone();
+        next.version += 1;
+        change(&mut next);
+        next
+    }
+
+    #[test]
+    fn a_change_replaces_an_older_copy_and_never_a_newer_or_equal_one() {
+        owned(|| {
+            let a = task("a", 1);
+            let state = list(vec![a.clone()], TaskFilter::All, "", false, false);
+            let renamed = newer(&a, |t| t.title = "a, renamed".into());
+            state.merge(renamed.clone());
+            assert_eq!(titles(&state), ["a, renamed"]);
+            state.merge(a.clone());
+            assert_eq!(titles(&state), ["a, renamed"], "an older copy is ignored");
+            // A toggle on its way shows its version with `completed` flipped: the same version
+            // read back meanwhile must not flip it back.
+            let mut flipped = renamed.clone();
+            flipped.completed = true;
+            state.replace(flipped);
+            state.merge(renamed.clone());
+            assert!(state.tasks.get_untracked()[0].completed);
+            // The toggle's answer, overtaken by a newer change, does not put its older copy back.
+            let toggled = newer(&renamed, |t| t.completed = true);
+            let later = newer(&toggled, |t| t.title = "later".into());
+            state.merge(later);
+            state.replace(toggled);
+            assert_eq!(titles(&state), ["later"]);
+        });
+    }
+
+    #[test]
+    fn new_tasks_go_in_their_place_within_what_is_loaded() {
+        owned(|| {
+            let (old, older) = (task("old", 10), task("older", 20));
+            let state = list(vec![old.clone(), older], TaskFilter::All, "", false, false);
+            state.merge(task("newest", 0));
+            state.merge(task("between", 15));
+            state.merge(task("oldest", 30));
+            assert_eq!(
+                titles(&state),
+                ["newest", "old", "between", "older", "oldest"]
+            );
+
+            // With more to load, a task older than what is loaded belongs to a later page; on a
+            // later page, one newer than its first task belongs to an earlier one.
+            let state = list(vec![old.clone()], TaskFilter::All, "", true, true);
+            state.merge(task("newest", 0));
+            state.merge(task("oldest", 30));
+            assert_eq!(titles(&state), ["old"]);
+        });
+    }
+
+    #[test]
+    fn a_view_takes_in_only_what_it_shows_and_lets_go_of_the_rest() {
+        owned(|| {
+            let a = task("Buy milk", 1);
+            let state = list(vec![a.clone()], TaskFilter::Active, "milk", false, false);
+            state.merge(task("Walk the dog", 0));
+            let mut done = task("Buy more milk", 0);
+            done.completed = true;
+            state.merge(done);
+            assert_eq!(titles(&state), ["Buy milk"]);
+            state.merge(newer(&a, |t| t.completed = true));
+            assert!(
+                titles(&state).is_empty(),
+                "completed: out of the Active view"
+            );
+        });
+    }
+
+    #[test]
+    fn a_change_to_the_task_being_edited_waits_for_its_form_to_close() {
+        owned(|| {
+            let a = task("a", 1);
+            let state = list(vec![a.clone()], TaskFilter::All, "", false, false);
+            state.edit(Some(a.id));
+            let theirs = newer(&a, |t| t.title = "theirs".into());
+            state.apply(TaskChange {
+                id: a.id,
+                task: Some(theirs),
+            });
+            assert_eq!(titles(&state), ["a"], "held while the form is open");
+            assert_eq!(state.held.get_untracked().len(), 1);
+            state.edit(None);
+            assert_eq!(titles(&state), ["theirs"]);
+            assert!(state.held.get_untracked().is_empty());
+            state.apply(TaskChange {
+                id: a.id,
+                task: None,
+            });
+            assert!(titles(&state).is_empty(), "a deletion");
+        });
     }
 }

@@ -28,7 +28,9 @@ pub async fn limit_renders(
     request: Request,
     next: Next,
 ) -> Response {
-    if request.uri().path().starts_with(SERVER_FN_PATHS) {
+    let path = request.uri().path();
+    // The pages' event stream is open for as long as its page: it must not hold a render's place.
+    if path.starts_with(SERVER_FN_PATHS) || path == crate::server_fns::EVENTS_PATH {
         return next.run(request).await;
     }
     // The semaphore is never closed, so acquiring only fails if it were; render anyway then.
