@@ -71,6 +71,21 @@ prepare() { # prepare NAME BINARY SEED
   fi
   psql "$url" -tA -F'|' -c "$sample" | cut -d'|' -f2- |
     node "$ROOT/scripts/bench.d/mint.mjs" >"$WORK/$1.data"
+  # Browser sessions for the page scenario, as scripts/bench makes them: one real password hash
+  # for the sample users, then 200 of them sign in through the web form.
+  local password="bench password $(random_hex 4)"
+  start "$2" "$url"
+  curl -sf -X POST "http://$ADDR/api/auth/register" -H 'content-type: application/json' \
+    -d "{\"email\": \"template@bench.example\", \"password\": \"$password\"}" >/dev/null
+  psql "$url" -qc "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'template@bench.example') WHERE id IN (SELECT user_id FROM bench_sample)"
+  : >"$WORK/$1.cookies"
+  head -n 200 "$WORK/$1.data" | while read -r _ _ email _; do
+    curl -s -o /dev/null -D - -X POST "http://$ADDR/rpc/login" -H "Origin: http://$ADDR" \
+      --data-urlencode "email=$email" --data-urlencode "password=$password" |
+      sed -n 's/^[Ss]et-[Cc]ookie: \(taskdeck_session=[^;]*\).*/\1/p' >>"$WORK/$1.cookies"
+  done
+  stop
+  [ "$(wc -l <"$WORK/$1.cookies")" -eq 200 ] || die "$1: could not sign in the page scenario's users"
   note "$1: $(psql "$url" -tAc 'SELECT count(*) FROM tasks') tasks"
 }
 
@@ -85,6 +100,7 @@ one() { # one old|new SCENARIO SECONDS CONNECTIONS
   local bin db before after out line
   if [ "$1" = old ]; then bin=$OLD_BIN; db=taskdeck_side_old; else bin=$NEW_BIN; db=taskdeck_side_new; fi
   start "$bin" "$("$ROOT/scripts/db" url $db)"
+  export BENCH_COOKIES="$WORK/$db.cookies"
   BENCH_DATA="$WORK/$db.data" SCENARIO=$2 wrk -t 2 -c "$4" -d 2s -s scripts/bench.d/scenario.lua "http://$ADDR" >/dev/null 2>&1
   before=$(snapshot)
   out=$(BENCH_DATA="$WORK/$db.data" SCENARIO=$2 wrk -t 2 -c "$4" -d "${3}s" --timeout 10s \
