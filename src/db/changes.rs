@@ -228,6 +228,11 @@ pub async fn forget_old_deletions(pool: &PgPool) -> Result<u64, sqlx::Error> {
 /// Which of `users` have changes that became readable in the feed since the position `seen`
 /// (none without it: a first look only takes the position), and the feed's position now (the
 /// snapshot's xmin, as [`read`] uses it). For the event streams.
+///
+/// When the position has not moved (no transaction anywhere in the cluster ended since), nothing
+/// can have become readable: the condition on `now.upper` alone is a one-time filter, and the
+/// index is not probed once per watched user (28 ms a look for 1,000 users on the benchmark's
+/// data, a tenth of a core at four looks a second).
 pub async fn readable_since(
     pool: &PgPool,
     users: &[Uuid],
@@ -237,9 +242,9 @@ pub async fn readable_since(
         r#"WITH now AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS upper)
            SELECT now.upper::text::bigint AS "upper!",
                   ARRAY(SELECT DISTINCT c.user_id FROM changes c
-                        WHERE c.user_id = ANY($1)
-                          AND c.xid >= $2::bigint::text::xid8 AND c.xid < now.upper
-                          AND $3) AS "changed!"
+                        WHERE $3 AND now.upper > $2::bigint::text::xid8
+                          AND c.user_id = ANY($1)
+                          AND c.xid >= $2::bigint::text::xid8 AND c.xid < now.upper) AS "changed!"
            FROM now"#,
         users,
         seen.unwrap_or(0) as i64,
