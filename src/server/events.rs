@@ -359,7 +359,12 @@ mod tests {
         assert!(events.subscribe(ada, 100).is_ok(), "a place came back");
         drop(adas);
         assert!(
-            events.streams.lock().unwrap().get(&ada).is_none(),
+            events
+                .streams
+                .lock()
+                .expect("not poisoned")
+                .get(&ada)
+                .is_none(),
             "no entry once a user's streams are gone"
         );
     }

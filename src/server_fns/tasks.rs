@@ -291,22 +291,20 @@ async fn refused(
 ) -> AppError {
     use super::server::extract;
     use crate::db::tasks;
-    use crate::server::auth::NotFound;
+    use crate::server::auth::{NotFound, Unchanged};
     use crate::server::browser::FormPost;
 
-    if version.is_some() {
-        match tasks::get(&state.pool, caller.id, id).await {
-            Ok(Some(current)) => {
-                let form_post = extract::<FormPost>(state).await.is_ok_and(|post| post.0);
-                return AppError::Stale((!form_post).then(|| Box::new(current)));
-            }
-            Ok(None) => {}
-            Err(err) => return err.into(),
+    let current = tasks::get(&state.pool, caller.id, id);
+    match caller
+        .unchanged(state, version.is_some(), current, NotFound::TASK)
+        .await
+    {
+        Ok(Unchanged::Moved(current)) => {
+            let form_post = extract::<FormPost>(state).await.is_ok_and(|post| post.0);
+            AppError::Stale((!form_post).then(|| Box::new(current)))
         }
-    }
-    match caller.found(state, None::<()>, NotFound::TASK).await {
-        Err(absent) => absent.into(),
-        Ok(()) => AppError::NotFound,
+        Ok(Unchanged::Absent(absent)) => absent.into(),
+        Err(err) => err.into(),
     }
 }
 

@@ -296,6 +296,11 @@ async fn writes_from_a_stale_page_change_nothing_and_bring_the_task_as_it_is(poo
     let id = task["id"].as_str().unwrap().to_owned();
     assert_eq!(task["version"], 1);
     let cookie = sign_in(&app, "ada@example.com").await;
+    // The page's script calling `path` with `body`, as ada.
+    let (page_app, page_cookie) = (&app, cookie.as_str());
+    let call = move |path: &'static str, body: String| async move {
+        script_call(page_app, path, &body, Some(page_cookie)).await
+    };
     // Someone else's edit, after the page read version 1.
     let theirs = ada
         .send(
@@ -314,7 +319,7 @@ async fn writes_from_a_stale_page_change_nothing_and_bring_the_task_as_it_is(poo
         ),
         ("/rpc/tasks/delete", format!("id={id}&version=1")),
     ] {
-        let response = script_call(&app, path, &body, Some(&cookie)).await;
+        let response = call(path, body.clone()).await;
         match app_error(response, StatusCode::PRECONDITION_FAILED).await {
             AppError::Stale(Some(current)) => {
                 assert_eq!(current.title, "theirs", "{path}");
@@ -331,43 +336,23 @@ async fn writes_from_a_stale_page_change_nothing_and_bring_the_task_as_it_is(poo
     assert_eq!(stored, ("theirs".to_owned(), false, 2), "nothing changed");
 
     // With the version it now has, each goes through, and the next needs the next version.
-    let response = script_call(
-        &app,
-        "/rpc/tasks/toggle",
-        &format!("id={id}&version=2"),
-        Some(&cookie),
-    )
-    .await;
+    let response = call("/rpc/tasks/toggle", format!("id={id}&version=2")).await;
     assert_eq!(response.status(), StatusCode::OK);
     let toggled: Value = response.json().await.unwrap();
     assert_eq!(
         (&toggled["completed"], &toggled["version"]),
         (&json!(true), &json!(3))
     );
-    let response = script_call(
-        &app,
+    let response = call(
         "/rpc/tasks/update",
-        &format!("id={id}&title=mine&description=&version=3"),
-        Some(&cookie),
+        format!("id={id}&title=mine&description=&version=3"),
     )
     .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let response = script_call(
-        &app,
-        "/rpc/tasks/delete",
-        &format!("id={id}&version=4"),
-        Some(&cookie),
-    )
-    .await;
+    let response = call("/rpc/tasks/delete", format!("id={id}&version=4")).await;
     assert_eq!(response.status(), StatusCode::OK);
     // Gone is gone, whatever version is named.
-    let response = script_call(
-        &app,
-        "/rpc/tasks/toggle",
-        &format!("id={id}&version=4"),
-        Some(&cookie),
-    )
-    .await;
+    let response = call("/rpc/tasks/toggle", format!("id={id}&version=4")).await;
     assert_eq!(
         app_error(response, StatusCode::NOT_FOUND).await,
         AppError::NotFound

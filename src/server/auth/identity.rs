@@ -56,6 +56,12 @@ pub enum Absent {
     NotFound(#[from] NotFound),
 }
 
+/// See [`Caller::unchanged`].
+pub enum Unchanged<T> {
+    Moved(T),
+    Absent(Absent),
+}
+
 /// The user a request acts for.
 ///
 /// For a token of our own issuer the verified `sub` is taken as it is, without asking the
@@ -170,6 +176,32 @@ impl Caller {
     /// nothing).
     pub async fn confirm(&self, state: &AppState) -> Result<(), AuthError> {
         self.user(state).await.map(drop)
+    }
+
+    /// Why a write that names the versions it may overwrite (`guarded`) changed nothing: the
+    /// resource is there at another version ([`Unchanged::Moved`], as `current` reads it now),
+    /// or it is absent for this caller. Each front door answers the first with its 412.
+    pub async fn unchanged<T, F>(
+        &self,
+        state: &AppState,
+        guarded: bool,
+        current: F,
+        what: NotFound,
+    ) -> Result<Unchanged<T>, sqlx::Error>
+    where
+        F: std::future::Future<Output = Result<Option<T>, sqlx::Error>>,
+    {
+        if guarded {
+            if let Some(current) = current.await? {
+                return Ok(Unchanged::Moved(current));
+            }
+        }
+        Ok(Unchanged::Absent(
+            self.found(state, None::<()>, what)
+                .await
+                .err()
+                .unwrap_or(Absent::NotFound(what)),
+        ))
     }
 
     /// `value`, or the answer to its absence: [`Absent::NotFound`] for an existing user,

@@ -17,6 +17,6 @@ pub mod secrets;
 pub mod sign_ins;
 
 pub use extract::ClientIp;
-pub use identity::{Absent, AuthError, Caller, NotFound};
+pub use identity::{Absent, AuthError, Caller, NotFound, Unchanged};
 pub use jwt::{Claims, Keys};
 pub use password::{HashError, Passwords};

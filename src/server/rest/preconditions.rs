@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 
 use crate::domain::Versioned;
-use crate::server::auth::{Caller, NotFound};
+use crate::server::auth::{Caller, NotFound, Unchanged};
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
 
@@ -57,22 +57,19 @@ where
     T: serde::Serialize + Versioned,
     F: std::future::Future<Output = Result<Option<T>, sqlx::Error>>,
 {
-    if if_match.is_some() {
-        match current.await {
-            Ok(Some(current)) => {
-                let version = current.version();
-                return match serde_json::to_value(&current) {
-                    Ok(current) => ApiError::PreconditionFailed { current, version },
-                    Err(err) => ApiError::internal(err),
-                };
+    match caller
+        .unchanged(state, if_match.is_some(), current, what)
+        .await
+    {
+        Ok(Unchanged::Moved(current)) => {
+            let version = current.version();
+            match serde_json::to_value(&current) {
+                Ok(current) => ApiError::PreconditionFailed { current, version },
+                Err(err) => ApiError::internal(err),
             }
-            Ok(None) => {}
-            Err(err) => return err.into(),
         }
-    }
-    match caller.found(state, None::<()>, what).await {
-        Err(absent) => absent.into(),
-        Ok(()) => ApiError::NotFound(what.0),
+        Ok(Unchanged::Absent(absent)) => absent.into(),
+        Err(err) => err.into(),
     }
 }
 
