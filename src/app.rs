@@ -71,6 +71,8 @@ pub fn App() -> impl IntoView {
                     // Async: the whole page (and its redirect, when signed out) is decided
                     // before the first byte is sent.
                     <Route path=StaticSegment("tasks") view=TasksPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("today") view=TasksPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("upcoming") view=TasksPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -30,6 +30,9 @@ pub enum AppError {
     Unauthorized,
     #[error("That task no longer exists. It may have been deleted elsewhere.")]
     NotFound,
+    /// A project or label (named) that is not, or no longer, the user's.
+    #[error("That {0} no longer exists. It may have been deleted elsewhere.")]
+    Missing(String),
     /// A write made on an out-of-date copy of a task (its version had moved on): nothing was
     /// changed. Carries the task as it now is, for the page to show (not for a plain form post,
     /// whose error travels in a URL and whose page is loaded afresh anyway).

@@ -5,6 +5,10 @@
 //! (`db`, `server`); elsewhere `ssr` appears only where one item has a server half: the OpenAPI
 //! derives on `domain` types (`cfg_attr`) and the server-side bodies of `server_fns`.
 
+// Leptos views are nested types; the tasks page with its sidebar, filters and grouped list
+// passes the default limit (128) when the release build lays out its hydration futures.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod components;
 pub mod domain;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::labels::lock_user_for_creation;
 use super::{IfMatch, WriteError};
-use crate::domain::{Limits, Project, ProjectName};
+use crate::domain::{Limits, ListEntry, Lists, Project, ProjectName};
 
 /// Every project of the user, by name (case-insensitive).
 pub async fn list(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Vec<Project>, sqlx::Error> {
@@ -18,6 +18,51 @@ pub async fn list(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Vec<Project>
     )
     .fetch_all(db)
     .await
+}
+
+/// The web app's sidebar, in one statement: every project with its open and total task counts,
+/// and every label with how many tasks carry it, each by name (case-insensitive).
+pub async fn lists(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Lists, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT true AS "project!", p.id AS "id!", p.name AS "name!", p.version AS "version!",
+                  c.open AS "open!", c.total AS "tasks!"
+           FROM projects p
+           CROSS JOIN LATERAL (
+               SELECT count(*) FILTER (WHERE NOT t.completed) AS open, count(*) AS total
+               FROM tasks t WHERE t.user_id = $1 AND t.project_id = p.id
+           ) c
+           WHERE p.user_id = $1
+           UNION ALL
+           SELECT false, l.id, l.name, l.version, 0::bigint,
+                  (SELECT count(*) FROM task_labels tl WHERE tl.user_id = $1 AND tl.label_id = l.id)
+           FROM labels l
+           WHERE l.user_id = $1"#,
+        user_id
+    )
+    .fetch_all(db)
+    .await?;
+    let mut lists = Lists::default();
+    for row in rows {
+        let entry = ListEntry {
+            id: row.id,
+            name: row.name,
+            version: row.version,
+            open: row.open,
+            tasks: row.tasks,
+        };
+        if row.project {
+            lists.projects.push(entry);
+        } else {
+            lists.labels.push(entry);
+        }
+    }
+    // By name, case-insensitively (sorted here rather than by the statement: two lists).
+    for list in [&mut lists.projects, &mut lists.labels] {
+        list.sort_by(|a, b| {
+            (a.name.to_lowercase(), &a.name).cmp(&(b.name.to_lowercase(), &b.name))
+        });
+    }
+    Ok(lists)
 }
 
 pub async fn get(

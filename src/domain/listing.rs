@@ -45,7 +45,7 @@ impl Sort {
         }
     }
 
-    fn parse(value: &str) -> Option<Self> {
+    pub fn parse(value: &str) -> Option<Self> {
         [Self::Created, Self::Due, Self::Priority, Self::Manual]
             .into_iter()
             .find(|sort| sort.as_str() == value)
@@ -68,10 +68,22 @@ impl ProjectFilter {
         }
     }
 
-    pub(super) fn encode(self) -> String {
+    pub fn encode(self) -> String {
         match self {
             Self::Inbox => "inbox".to_owned(),
             Self::Project(id) => id.to_string(),
+        }
+    }
+
+    /// `inbox` or a project id. The nil UUID names no project (the manual order's index uses it
+    /// for the Inbox).
+    pub fn parse(value: &str) -> Option<Self> {
+        if value == "inbox" {
+            return Some(Self::Inbox);
+        }
+        match Uuid::try_parse(value) {
+            Ok(id) if !id.is_nil() => Some(Self::Project(id)),
+            _ => None,
         }
     }
 }
@@ -110,6 +122,10 @@ impl DueFilter {
             Self::Today => "today",
             Self::Upcoming => "upcoming",
         }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|due| due.as_str() == value)
     }
 
     /// Whether the filter depends on the user's today.
@@ -309,16 +325,7 @@ impl ListQuery {
             }
             "q" => self.q = (!value.is_empty()).then(|| value.to_owned()),
             "project" => {
-                self.project = Some(if value == "inbox" {
-                    ProjectFilter::Inbox
-                } else {
-                    // The nil UUID names no project (the manual order's index uses it for the
-                    // Inbox).
-                    match Uuid::try_parse(value) {
-                        Ok(id) if !id.is_nil() => ProjectFilter::Project(id),
-                        _ => return Err(ParamError::Project),
-                    }
-                });
+                self.project = Some(ProjectFilter::parse(value).ok_or(ParamError::Project)?)
             }
             "label" => {
                 let name = LabelName::parse(value).map_err(|e| ParamError::Label(e.to_string()))?;
@@ -334,12 +341,7 @@ impl ListQuery {
                 self.priority = Some(priority.get());
             }
             "due" => {
-                self.due = Some(
-                    DueFilter::ALL
-                        .into_iter()
-                        .find(|due| due.as_str() == value)
-                        .ok_or(ParamError::Due)?,
-                );
+                self.due = Some(DueFilter::parse(value).ok_or(ParamError::Due)?);
             }
             "due_from" | "due_to" => {
                 let date = parse_due_date(value).map_err(|e| ParamError::Date(e.to_string()))?;

@@ -37,10 +37,13 @@ pub use problem::{FieldError, Problem};
 #[cfg(test)]
 pub(crate) use task::sample;
 pub use task::{
-    Description, DescriptionError, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput, Title,
-    TitleError,
+    Description, DescriptionError, NewTask, Task, TaskForm, TaskInput, TaskPatch, TaskPatchInput,
+    Title, TitleError,
 };
-pub use task_list::{matches_search, TaskChange, TaskChanges, TaskFilter, TaskPage};
+pub use task_list::{
+    matches_search, ListEntry, Lists, TaskChange, TaskChanges, TaskFilter, TaskPage, TaskView,
+    ViewKind,
+};
 
 /// A resource with a version (API-sync.md): 1 at creation, +1 on every change.
 pub trait Versioned {

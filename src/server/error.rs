@@ -326,7 +326,7 @@ pub fn app_error_status(err: &AppError) -> StatusCode {
             StatusCode::UNAUTHORIZED
         }
         AppError::EmailTaken | AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::NotFound | AppError::Missing(_) => StatusCode::NOT_FOUND,
         AppError::Stale(_) => StatusCode::PRECONDITION_FAILED,
         AppError::TooManyAttempts { .. } | AppError::TooManyRegistrations { .. } => {
             StatusCode::TOO_MANY_REQUESTS

@@ -4,6 +4,7 @@
 //! call into `crate::server` and `crate::db`.
 
 pub mod auth;
+pub mod organise;
 pub mod settings;
 pub mod tasks;
 

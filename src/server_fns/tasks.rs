@@ -5,6 +5,10 @@
 //! they redirect back to the page the form was on, with any error in the URL for that page to
 //! show beside its field.
 
+// The edit form's fields are `update_task`'s arguments, one each (what a plain form post sends);
+// the client function the `server` macro writes for it takes them all, beyond clippy's seven.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 
 use crate::domain::{Task, TaskChanges, TaskPage};
@@ -19,44 +23,46 @@ pub const CHANGES_PER_READ: i64 = 200;
 
 /// A task id from a form: anything that is not a UUID names no task.
 #[cfg(feature = "ssr")]
-fn task_id(raw: &str) -> Result<uuid::Uuid, AppError> {
+pub(super) fn task_id(raw: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::parse_str(raw.trim()).map_err(|_| AppError::NotFound)
 }
 
-/// One page of the signed-in user's tasks for a filter tab and a search, with the counts. The
-/// parameters go through the API's own [`ListQuery`](crate::domain::ListQuery) rules.
+/// One page of the signed-in user's tasks in a view (`view`: the page's own URL, path and
+/// query, as [`TaskView::url`](crate::domain::TaskView::url) writes it; none: every task),
+/// with the counts. The
+/// view becomes the API's [`ListQuery`](crate::domain::ListQuery) and goes through its rules.
 #[server(prefix = "/rpc", endpoint = "tasks/list")]
 pub async fn list_tasks(
-    filter: Option<String>,
-    q: Option<String>,
+    view: Option<String>,
     cursor: Option<String>,
 ) -> Result<TaskPage, AppError> {
     use super::server::signed_in;
     use crate::db::tasks;
-    use crate::domain::{ListQuery, TaskFilter};
+    use crate::domain::{ListQuery, TaskView, ViewKind};
 
     let (state, caller) = signed_in(false).await?;
-    let completed = TaskFilter::parse(filter.as_deref())
-        .completed()
-        .map(|c| c.to_string());
-    let limit = PAGE_SIZE.to_string();
-    let params = [
-        ("completed", completed.as_deref()),
-        // The search box's text, as typed: surrounding white space finds nothing more.
-        ("q", q.as_deref().map(str::trim)),
-        ("limit", Some(limit.as_str())),
-        ("cursor", cursor.as_deref()),
-    ];
-    let query = ListQuery::parse(
-        params.into_iter().filter_map(|(name, v)| Some((name, v?))),
-        caller.id,
-    )
-    .map_err(AppError::Validation)?;
+    let view = view.unwrap_or_default();
+    let (path, query) = view.split_once('?').unwrap_or((view.as_str(), ""));
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let view = TaskView::parse(
+        ViewKind::from_path(path),
+        pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+    );
     let pool = &state.pool;
     // The counts first, then the list: the page's feed cursor is the counts' snapshot's xmin,
     // and only a list read after it is sure to hold every change below it (read side by side,
     // the list's snapshot could be the older one and miss a change the cursor skips).
     let counts = tasks::counts(pool, caller.id).await?;
+    let today = counts.zone.now().0;
+    let query = ListQuery::parse(
+        list_params(&view, today, cursor.as_deref())
+            .iter()
+            .map(|(n, v)| (*n, v.as_str())),
+        caller.id,
+    )
+    .map_err(AppError::Validation)?;
     let page = tasks::list(pool, caller.id, &query).await?;
     if page.tasks.is_empty() {
         // Nothing shown, so a deleted user's session must not pass for an empty list.
@@ -68,7 +74,7 @@ pub async fn list_tasks(
         next,
         active: counts.active,
         completed: counts.completed,
-        today: counts.zone.now().0,
+        today,
         feed: crate::domain::changes::FeedCursor {
             floor: counts.feed_from,
             xid: counts.feed_from,
@@ -76,6 +82,67 @@ pub async fn list_tasks(
         }
         .encode(caller.id),
     })
+}
+
+/// The API's listing parameters for a page's view on the user's `today`: Today is what is still
+/// to do and due by today, Upcoming what is due after it, both by due date.
+#[cfg(feature = "ssr")]
+fn list_params(
+    view: &crate::domain::TaskView,
+    today: chrono::NaiveDate,
+    cursor: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    use crate::domain::{DueFilter, ViewKind};
+
+    let mut params = vec![
+        ("limit", PAGE_SIZE.to_string()),
+        ("sort", view.sort().as_str().to_owned()),
+    ];
+    let mut add = |name, value: Option<String>| {
+        if let Some(value) = value {
+            params.push((name, value));
+        }
+    };
+    // Today and Upcoming are due filters of their own; the list's `due` is for the list.
+    match view.kind {
+        ViewKind::List => {
+            add("completed", view.filter.completed().map(|c| c.to_string()));
+            add("due", view.due.map(|d| d.as_str().to_owned()));
+        }
+        ViewKind::Today => {
+            add("completed", Some("false".into()));
+            add("due_to", Some(today.to_string()));
+        }
+        ViewKind::Upcoming => {
+            add("completed", Some("false".into()));
+            add("due", Some(DueFilter::Upcoming.as_str().into()));
+        }
+    }
+    add("q", (!view.q.is_empty()).then(|| view.q.clone()));
+    add("project", view.project.map(|p| p.encode()));
+    add("label", view.label.clone());
+    add("priority", view.priority.map(|p| p.to_string()));
+    add("cursor", cursor.map(str::to_owned));
+    params
+}
+
+/// A write's field errors named as the page's forms name their fields.
+#[cfg(feature = "ssr")]
+pub(super) fn form_fields(err: AppError) -> AppError {
+    match err {
+        AppError::Validation(errors) => AppError::Validation(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    if e.field == "project_id" {
+                        e.field = "project".to_owned();
+                    }
+                    e
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// The signed-in user's task changes after `since` (a page's `feed`, then each answer's
@@ -134,13 +201,31 @@ pub async fn changed_tasks(since: String) -> Result<TaskChanges, AppError> {
 /// due date in quick-add syntax ([`quick_add`](crate::domain::quick_add)), read here, so that a
 /// form posted without JavaScript gets them too.
 #[server(prefix = "/rpc", endpoint = "tasks/create")]
-pub async fn create_task(title: String, description: Option<String>) -> Result<Task, AppError> {
+pub async fn create_task(
+    title: String,
+    description: Option<String>,
+    project: Option<String>,
+) -> Result<Task, AppError> {
     use super::server::signed_in;
     use crate::db::tasks;
 
     let (state, caller) = signed_in(true).await?;
-    let task = quick_task(&state.pool, caller.id, &title, description.as_deref()).await?;
-    Ok(tasks::create(&state.pool, caller.id, &task, &state.config.limits).await?)
+    let mut task = quick_task(&state.pool, caller.id, &title, description.as_deref()).await?;
+    // Added on a project's page: into that project, unless the line names another (`#name`).
+    if task.project_id.is_none() {
+        if let Some(raw) = project.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            let id = uuid::Uuid::parse_str(raw).map_err(|_| {
+                AppError::Validation(vec![crate::domain::FieldError::new(
+                    "project",
+                    crate::db::NOT_YOURS_PROJECT,
+                )])
+            })?;
+            task.project_id = Some(id);
+        }
+    }
+    tasks::create(&state.pool, caller.id, &task, &state.config.limits)
+        .await
+        .map_err(|err| form_fields(err.into()))
 }
 
 /// The names of the signed-in user's projects: the add form's chips recognise `#project` by
@@ -195,24 +280,59 @@ async fn quick_task(
     Ok(task)
 }
 
-/// Changes a task's title and description (its state stays). `back` is where a plain form post
-/// returns to: the list without its edit mode.
+/// Changes a task's fields from its edit form (its state stays): title and description, and
+/// each of project, labels, priority, due date and time that the form sends
+/// ([`TaskForm`](crate::domain::TaskForm)). `back` is where a plain form post returns to: the
+/// list without its edit mode.
 #[server(prefix = "/rpc", endpoint = "tasks/update")]
 pub async fn update_task(
     id: String,
     title: String,
     description: Option<String>,
+    project: Option<String>,
+    labels: Option<String>,
+    priority: Option<String>,
+    due_date: Option<String>,
+    due_time: Option<String>,
+    fields: Option<String>,
     version: Option<i64>,
     back: Option<String>,
 ) -> Result<Task, AppError> {
     use super::server::{extract, signed_in};
     use crate::db::tasks;
-    use crate::domain::TaskPatch;
+    use crate::domain::TaskForm;
     use crate::server::browser::FormPost;
 
     let (state, caller) = signed_in(true).await?;
     let id = task_id(&id)?;
-    let patch = TaskPatch::parse(&title, description.as_deref()).map_err(AppError::Validation)?;
+    // An empty form field arrives as no value at all: `fields` names those the form shows, so
+    // that one of them left empty clears it rather than leaving it as it was.
+    let shown = |value: Option<String>, name: &str| {
+        value.or_else(|| {
+            fields
+                .as_deref()
+                .is_some_and(|f| f.split(',').any(|n| n.trim() == name))
+                .then(String::new)
+        })
+    };
+    let (project, labels, priority, due_date, due_time) = (
+        shown(project, "project"),
+        shown(labels, "labels"),
+        shown(priority, "priority"),
+        shown(due_date, "due_date"),
+        shown(due_time, "due_time"),
+    );
+    let patch = TaskForm {
+        title: &title,
+        description: description.as_deref(),
+        project: project.as_deref(),
+        labels: labels.as_deref(),
+        priority: priority.as_deref(),
+        due_date: due_date.as_deref(),
+        due_time: due_time.as_deref(),
+    }
+    .parse()
+    .map_err(AppError::Validation)?;
     let expected = version.map(|v| [v]);
     let updated = tasks::update(
         &state.pool,
@@ -222,7 +342,8 @@ pub async fn update_task(
         &state.config.limits,
         expected.as_ref().map(<[i64; 1]>::as_slice),
     )
-    .await?;
+    .await
+    .map_err(|err| form_fields(err.into()))?;
     let Some(task) = updated else {
         return Err(refused(&state, &caller, id, version).await);
     };

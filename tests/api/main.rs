@@ -29,3 +29,4 @@ mod startup;
 mod tasks;
 mod telemetry;
 mod versions;
+mod web_organise;

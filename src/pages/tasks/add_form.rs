@@ -9,6 +9,7 @@ use super::form::TaskForm;
 use super::state::{ListState, Shared};
 use crate::components::FieldMessage;
 use crate::domain::quick_add::{self, ChipKind};
+use crate::domain::ProjectFilter;
 use crate::error::AppError;
 use crate::server_fns::tasks::{create_task, project_names, CreateTask};
 
@@ -58,6 +59,11 @@ pub(super) fn AddTaskForm(
         line.set(value);
     };
 
+    // On a project's page, a new task goes into that project.
+    let project_of_view = move || match shared.view.with(|v| v.project) {
+        Some(ProjectFilter::Project(id)) => Some(id.to_string()),
+        _ => None,
+    };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let Some(form) = TaskForm::read(title_ref, description_ref) else {
@@ -89,7 +95,8 @@ pub(super) fn AddTaskForm(
             .get_value()
             .and_then(|state| Some((state.tasks, state.reads.try_get_value()?)));
         spawn_local(async move {
-            let result = create_task(title.clone(), Some(description.clone())).await;
+            let result =
+                create_task(title.clone(), Some(description.clone()), project_of_view()).await;
             if result.is_err() && title_input.value().is_empty() {
                 title_input.set_value(&title);
                 description_input.set_value(&description);
@@ -129,6 +136,7 @@ pub(super) fn AddTaskForm(
         Signal::derive(move || shown_error.get().and_then(|e| e.field("description")));
     view! {
         <form class="add-task" method="post" action=CreateTask::url() on:submit=on_submit>
+            {move || project_of_view().map(|id| view! { <input type="hidden" name="project" value=id/> })}
             <div class="field">
                 <label for="new-title">"New task"</label>
                 <input

@@ -5,10 +5,9 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
 
-use super::form::TaskForm;
-use super::state::ListState;
+use super::state::{ListState, Sidebar};
 use crate::components::{FieldMessage, FormError};
-use crate::domain::{Task, TaskChange};
+use crate::domain::{Priority, Task, TaskChange, TaskForm};
 use crate::error::AppError;
 use crate::server_fns::tasks::{update_task, UpdateTask};
 
@@ -40,6 +39,12 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
     let pending = RwSignal::new(false);
     let title_ref = NodeRef::<leptos::html::Input>::new();
     let description_ref = NodeRef::<leptos::html::Textarea>::new();
+    let project_ref = NodeRef::<leptos::html::Select>::new();
+    let labels_ref = NodeRef::<leptos::html::Input>::new();
+    let priority_ref = NodeRef::<leptos::html::Select>::new();
+    let date_ref = NodeRef::<leptos::html::Input>::new();
+    let time_ref = NodeRef::<leptos::html::Input>::new();
+    let sidebar = use_context::<Sidebar>();
     let shown_error = Signal::derive(move || {
         error.get().or_else(|| {
             posted
@@ -63,18 +68,67 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
     };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let Some((title, description)) = TaskForm::read(title_ref, description_ref)
-            .and_then(|form| form.checked(error, str::to_owned))
-        else {
+        let input = |node: NodeRef<leptos::html::Input>| node.get_untracked().map(|i| i.value());
+        let select = |node: NodeRef<leptos::html::Select>| node.get_untracked().map(|s| s.value());
+        let (Some(title), Some(description)) = (
+            input(title_ref),
+            description_ref.get_untracked().map(|d| d.value()),
+        ) else {
             return;
         };
+        let (project, labels, priority, due_date, due_time) = (
+            select(project_ref),
+            input(labels_ref),
+            select(priority_ref),
+            input(date_ref),
+            input(time_ref),
+        );
+        // The server's own rules, before anything is sent.
+        let form = TaskForm {
+            title: &title,
+            description: Some(&description),
+            project: project.as_deref(),
+            labels: labels.as_deref(),
+            priority: priority.as_deref(),
+            due_date: due_date.as_deref(),
+            due_time: due_time.as_deref(),
+        };
+        if let Err(errors) = form.parse() {
+            error.set(Some(AppError::Validation(errors)));
+            return;
+        }
+        error.set(None);
         pending.set(true);
         spawn_local(async move {
             let base = Some(version.get_untracked());
-            match update_task(id.to_string(), title, Some(description), base, None).await {
+            let saved = update_task(
+                id.to_string(),
+                title,
+                Some(description),
+                project,
+                labels,
+                priority,
+                due_date,
+                due_time,
+                Some(TaskForm::FIELDS.to_owned()),
+                base,
+                None,
+            )
+            .await;
+            match saved {
                 Ok(task) => {
                     state.edit(None);
+                    let moved = state.tasks.with_untracked(|tasks| {
+                        tasks
+                            .iter()
+                            .any(|t| t.id == task.id && t.project_id != task.project_id)
+                    });
                     state.merge(task);
+                    if moved {
+                        if let Some(sidebar) = sidebar {
+                            sidebar.reload.run(());
+                        }
+                    }
                 }
                 Err(AppError::Validation(errors)) => error.set(Some(AppError::Validation(errors))),
                 Err(AppError::Stale(Some(current))) => {
@@ -137,6 +191,35 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
     let title_error = Signal::derive(move || shown_error.get().and_then(|e| e.field("title")));
     let description_error =
         Signal::derive(move || shown_error.get().and_then(|e| e.field("description")));
+    let field_error = move |name: &'static str| {
+        Signal::derive(move || shown_error.get().and_then(|e| e.field(name)))
+    };
+    let project_error = field_error("project");
+    let labels_error = field_error("labels");
+    let priority_error = field_error("priority");
+    let date_error = field_error("due_date");
+    let time_error = field_error("due_time");
+    let projects = move || {
+        sidebar
+            .map(|s| {
+                s.lists.with(|l| {
+                    l.projects
+                        .iter()
+                        .map(|p| (p.id, p.name.clone()))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .unwrap_or_default()
+    };
+    let project_id = task.project_id;
+    let labels_text = task.labels.join(", ");
+    let priority = task.priority;
+    let due_date = task.due_date.map(|d| d.to_string()).unwrap_or_default();
+    let due_time = task
+        .due_time
+        .map(|t| t.format("%H:%M").to_string())
+        .unwrap_or_default();
+    let field = move |name: &str| format!("edit-{name}-{id}");
     let title_field = format!("edit-title-{id}");
     let description_field = format!("edit-description-{id}");
     let title_error_id = format!("edit-title-error-{id}");
@@ -153,6 +236,7 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
             <input type="hidden" name="id" value=id.to_string()/>
             <input type="hidden" name="version" value=move || version.get().to_string()/>
             <input type="hidden" name="back" value=state.back()/>
+            <input type="hidden" name="fields" value=TaskForm::FIELDS/>
             <FormError message=form_message/>
             <div class="field">
                 <label for=title_field.clone()>"Title"</label>
@@ -177,6 +261,48 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
                 </textarea>
                 <FieldMessage id=description_error_id message=description_error/>
             </div>
+            <div class="field-row">
+                <div class="field">
+                    <label for=field("project")>"Project"</label>
+                    <select id=field("project") name="project" node_ref=project_ref>
+                        <option value="" selected=project_id.is_none()>"Inbox"</option>
+                        {move || projects()
+                            .into_iter()
+                            .map(|(pid, name)| view! {
+                                <option value=pid.to_string() selected=project_id == Some(pid)>{name}</option>
+                            })
+                            .collect_view()}
+                    </select>
+                    <FieldMessage id=field("project-error") message=project_error/>
+                </div>
+                <div class="field">
+                    <label for=field("priority")>"Priority"</label>
+                    <select id=field("priority") name="priority" node_ref=priority_ref>
+                        {(0..=Priority::MAX)
+                            .rev()
+                            .map(|p| view! {
+                                <option value=p.to_string() selected=p == priority>{priority_name(p)}</option>
+                            })
+                            .collect_view()}
+                    </select>
+                    <FieldMessage id=field("priority-error") message=priority_error/>
+                </div>
+                <div class="field">
+                    <label for=field("due-date")>"Due date"</label>
+                    <input id=field("due-date") name="due_date" type="date" value=due_date node_ref=date_ref/>
+                    <FieldMessage id=field("due-date-error") message=date_error/>
+                </div>
+                <div class="field">
+                    <label for=field("due-time")>"Time"</label>
+                    <input id=field("due-time") name="due_time" type="time" value=due_time node_ref=time_ref/>
+                    <FieldMessage id=field("due-time-error") message=time_error/>
+                </div>
+            </div>
+            <div class="field">
+                <label for=field("labels")>"Labels " <span class="hint">"(comma-separated)"</span></label>
+                <input id=field("labels") name="labels" type="text" value=labels_text node_ref=labels_ref autocomplete="off"/>
+                <FieldMessage id=field("labels-error") message=labels_error/>
+            </div>
             <div class="actions">
                 <button type="submit" class="primary" disabled=move || pending.get()>
                     {move || if pending.get() { "Saving…" } else { "Save" }}
@@ -195,4 +321,14 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
         </form>
     }
     .into_any()
+}
+
+/// A priority's name in the page's words.
+pub(super) fn priority_name(priority: i16) -> &'static str {
+    match priority {
+        3 => "High",
+        2 => "Medium",
+        1 => "Low",
+        _ => "None",
+    }
 }

@@ -1,16 +1,17 @@
 //! One task in the list: its toggle, text, edit link and delete button.
 
 use chrono::{Datelike, NaiveDate, NaiveTime};
-use leptos::ev::{MouseEvent, SubmitEvent};
+use leptos::ev::{DragEvent, KeyboardEvent, MouseEvent, SubmitEvent};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
 
 use super::edit_form::EditTaskForm;
 use super::state::ListState;
-use super::urls::tasks_url;
+use crate::domain::Sort;
 use crate::domain::Task;
 use crate::error::AppError;
+use crate::server_fns::organise::MoveTask;
 use crate::server_fns::tasks::{delete_task, toggle_task, DeleteTask, ToggleTask};
 
 #[component]
@@ -82,20 +83,109 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
         state.edit(Some(id));
     };
     let edit_href = move || {
-        tasks_url(
-            state.filter.get(),
-            &state.q.get(),
-            state.cursor.get().as_deref(),
-            Some(id),
-        )
+        state
+            .view
+            .with(|view| view.url(state.cursor.get().as_deref(), Some(id)))
+    };
+    let title_for_move = task.title.clone();
+    // Manual order: Alt+↑/↓ from anywhere in the task, up and down buttons (plain forms without
+    // JavaScript), and drag and drop.
+    let manual = move || state.view.with(|view| view.sort() == Sort::Manual);
+    let on_keydown = move |ev: KeyboardEvent| {
+        let up = match ev.key().as_str() {
+            "ArrowUp" => true,
+            "ArrowDown" => false,
+            _ => return,
+        };
+        if ev.alt_key() && manual() && !editing() {
+            ev.prevent_default();
+            state.move_by(id, up);
+        }
+    };
+    let on_drag_start = move |ev: DragEvent| {
+        if let Some(data) = ev.data_transfer() {
+            // Firefox starts a drag only with some data set.
+            let _ = data.set_data("text/plain", &id.to_string());
+        }
+        state.dragging.set(Some(id));
+    };
+    let on_drag_over = move |ev: DragEvent| {
+        if state.dragging.get_untracked().is_some_and(|d| d != id) {
+            ev.prevent_default();
+        }
+    };
+    let on_drop = move |ev: DragEvent| {
+        ev.prevent_default();
+        if let Some(dragged) = state.dragging.get_untracked() {
+            // Dropped on a task below it: it goes after that task; above it: before.
+            let order = state.tasks.with_untracked(|tasks| {
+                let at = |x| tasks.iter().position(|t: &Task| t.id == x);
+                Some((at(dragged)?, at(id)?))
+            });
+            if let Some((from, to)) = order {
+                state.place(dragged, id, to < from);
+            }
+        }
+        state.dragging.set(None);
+    };
+    let on_drag_end = move |_: DragEvent| state.dragging.set(None);
+    let move_form = move |up: bool| {
+        let (above, below) = state.neighbours(id);
+        let anchor = if up { above } else { below }?;
+        let (name, label) = if up {
+            ("before", "Move up")
+        } else {
+            ("after", "Move down")
+        };
+        let back = state.back();
+        let title = title_for_move.clone();
+        Some(view! {
+            <form
+                method="post"
+                action=MoveTask::url()
+                on:submit=move |ev: SubmitEvent| {
+                    ev.prevent_default();
+                    state.move_by(id, up);
+                }
+            >
+                <input type="hidden" name="id" value=id.to_string()/>
+                <input type="hidden" name=name value=anchor.to_string()/>
+                <input type="hidden" name="back" value=back/>
+                <button type="submit" class="quiet move" disabled=busy title=format!("{label} (Alt+{})", if up { "↑" } else { "↓" })>
+                    <span aria-hidden="true">{if up { "↑" } else { "↓" }}</span>
+                    <span class="visually-hidden">{format!("{label} “{title}”")}</span>
+                </button>
+            </form>
+        })
     };
     let completed = task.completed;
     let title = task.title.clone();
     let title_for_labels = task.title.clone();
     let description = task.description.clone();
-    let meta = meta(&task, state.today);
+    // The project's name where the view is not that project's.
+    let project = task
+        .project_id
+        .filter(|_| state.view.with_untracked(|v| v.project.is_none()))
+        .and_then(|pid| {
+            use_context::<super::state::Sidebar>()?
+                .lists
+                .with_untracked(|lists| lists.project(pid).map(|p| p.name.clone()))
+        });
+    let meta = meta(&task, project, state.today);
     view! {
-        <li data-testid="task" class="task" class:completed=completed class:busy=busy>
+        <li
+            data-testid="task"
+            class="task"
+            class:completed=completed
+            class:busy=busy
+            class:dragging=move || state.dragging.get() == Some(id)
+            draggable=move || manual().then_some("true")
+            on:keydown=on_keydown
+            on:dragstart=on_drag_start
+            on:dragover=on_drag_over
+            on:drop=on_drop
+            on:dragend=on_drag_end
+        >
             <Show
                 when=editing
                 fallback={
@@ -113,6 +203,7 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
                                 <input type="hidden" name="version" value=version.to_string()/>
                                 <button
                                     type="submit"
+                                    id=format!("check-{id}")
                                     class="check"
                                     role="checkbox"
                                     aria-checked=if completed { "true" } else { "false" }
@@ -141,6 +232,10 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
                                 })}
                             </div>
                             <div class="actions">
+                                {
+                                    let move_form = move_form.clone();
+                                    move || manual().then(|| view! { {move_form(true)} {move_form(false)} })
+                                }
                                 // On a phone the words give way to icons (style/main.css): one row
                                 // per task, and the accessible names stay the same.
                                 <a class="button quiet edit" href=edit_href on:click=on_edit>
@@ -165,11 +260,14 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
     .into_any()
 }
 
-/// A task's priority, due date and labels, for one line under its title, as "High priority ·
-/// Due tomorrow, 09:00 · @bills @rent": each part's text, and the absolute date as its tooltip
-/// for the due date. Empty when the task has none of them.
-fn meta(task: &Task, today: NaiveDate) -> Vec<(String, Option<String>)> {
+/// A task's project (when given), priority, due date and labels, for one line under its title,
+/// as "#Home · High priority · Due tomorrow, 09:00 · @bills @rent": each part's text, and a
+/// tooltip for some (the absolute date for the due date). Empty when the task has none of them.
+fn meta(task: &Task, project: Option<String>, today: NaiveDate) -> Vec<(String, Option<String>)> {
     let mut parts = Vec::new();
+    if let Some(name) = project {
+        parts.push((format!("#{name}"), Some("Project".to_owned())));
+    }
     match task.priority {
         3 => parts.push(("High priority".to_owned(), None)),
         2 => parts.push(("Medium priority".to_owned(), None)),
@@ -236,7 +334,7 @@ mod tests {
     }
 
     fn shown(task: &Task) -> Vec<String> {
-        meta(task, today())
+        meta(task, None, today())
             .into_iter()
             .map(|(text, _)| text)
             .collect()
@@ -244,7 +342,11 @@ mod tests {
 
     #[test]
     fn the_line_under_a_title_names_what_is_set() {
-        assert!(meta(&task(), today()).is_empty());
+        assert!(meta(&task(), None, today()).is_empty());
+        assert_eq!(
+            meta(&task(), Some("Home".into()), today()),
+            [("#Home".to_owned(), Some("Project".to_owned()))]
+        );
         let full = Task {
             labels: vec!["bills".into(), "rent".into()],
             priority: 3,
@@ -253,7 +355,7 @@ mod tests {
             ..task()
         };
         assert_eq!(
-            meta(&full, today()),
+            meta(&full, None, today()),
             [
                 ("High priority".to_owned(), None),
                 (

@@ -65,6 +65,9 @@ mod browser {
         stop: Signal<bool>,
         reload: Callback<()>,
         on_error: Callback<AppError>,
+        /// The sidebar, read again after changes (its counts, and projects or labels changed
+        /// elsewhere: the feed's reads bring tasks only).
+        sidebar: Option<super::super::state::Sidebar>,
         /// The open stream and the listeners it calls (dropped only after it is closed).
         source: RefCell<Option<(EventSource, Vec<Listener>)>>,
         /// A read is running; `again`: another was asked for meanwhile.
@@ -88,6 +91,7 @@ mod browser {
             stop,
             reload,
             on_error,
+            sidebar: use_context(),
             source: RefCell::new(None),
             reading: Cell::new(false),
             again: Cell::new(false),
@@ -242,7 +246,7 @@ mod browser {
                     let Some(since) = state.feed.try_get_value() else {
                         break;
                     };
-                    let read = changed_tasks(since).await;
+                    let read = changed_tasks(since.clone()).await;
                     if live.over() {
                         break;
                     }
@@ -260,7 +264,14 @@ mod browser {
                         }
                         Ok(batch) => {
                             let more = batch.more;
+                            // The cursor moves past any change, a project's or a label's too.
+                            let moved = batch.cursor != since;
                             state.take_in(batch);
+                            if moved && !more {
+                                if let Some(sidebar) = live.sidebar {
+                                    sidebar.reload.try_run(());
+                                }
+                            }
                             if more {
                                 live.again.set(true);
                             }

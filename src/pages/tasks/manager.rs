@@ -11,15 +11,14 @@ use super::toolbar::Toolbar;
 use super::urls::{here, sign_in_url};
 use super::view_controls::ViewControls;
 use crate::components::FormError;
-use crate::domain::TaskFilter;
+use crate::domain::TaskView;
 use crate::error::AppError;
 use crate::server_fns::tasks::{list_tasks, ClearCompleted, DeleteTask, ToggleTask};
 
 #[component]
-pub(super) fn TaskManager(signing_out: Signal<bool>) -> impl IntoView {
+pub(super) fn TaskManager(view: Memo<TaskView>, signing_out: Signal<bool>) -> impl IntoView {
     let query = use_query_map();
-    let filter = Memo::new(move |_| TaskFilter::parse(query.read().get("filter").as_deref()));
-    let q = Memo::new(move |_| query.read().get("q").unwrap_or_default().trim().to_owned());
+    let location = use_location();
     let cursor = Memo::new(move |_| query.read().get("cursor").filter(|c| !c.is_empty()));
     // `?edit=<id>`: the no-JavaScript way into a task's edit form.
     let edit_param = move || {
@@ -30,7 +29,6 @@ pub(super) fn TaskManager(signing_out: Signal<bool>) -> impl IntoView {
     };
 
     let navigate = use_navigate();
-    let location = use_location();
     let notice = RwSignal::new(None::<String>);
     let on_error = Callback::new(move |err: AppError| {
         if err == AppError::Unauthorized {
@@ -45,8 +43,7 @@ pub(super) fn TaskManager(signing_out: Signal<bool>) -> impl IntoView {
     });
     let shared = Shared {
         notice,
-        filter,
-        q,
+        view,
         cursor,
         on_error,
     };
@@ -54,14 +51,8 @@ pub(super) fn TaskManager(signing_out: Signal<bool>) -> impl IntoView {
     let current = StoredValue::new(None::<ListState>);
 
     let page = Resource::new_blocking(
-        move || (filter.get(), q.get(), cursor.get()),
-        |(filter, q, cursor)| {
-            list_tasks(
-                Some(filter.as_str().to_owned()),
-                (!q.is_empty()).then_some(q),
-                cursor,
-            )
-        },
+        move || (view.get(), cursor.get()),
+        |(view, cursor)| list_tasks(Some(view.url(None, None)), cursor),
     );
 
     // Changes made elsewhere (another page, an API client) come into the list as they happen;

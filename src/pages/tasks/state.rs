@@ -3,8 +3,7 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use super::urls::tasks_url;
-use crate::domain::{matches_search, Task, TaskChange, TaskChanges, TaskFilter, TaskPage};
+use crate::domain::{Task, TaskChange, TaskChanges, TaskPage, TaskView};
 use crate::error::AppError;
 
 /// The list's state in the browser: the page from the server, then changed in place.
@@ -20,8 +19,7 @@ pub(super) struct ListState {
     pub(super) editing: RwSignal<Option<Uuid>>,
     /// A message about the last failed action, announced.
     pub(super) notice: RwSignal<Option<String>>,
-    pub(super) filter: Memo<TaskFilter>,
-    pub(super) q: Memo<String>,
+    pub(super) view: Memo<TaskView>,
     pub(super) cursor: Memo<Option<String>>,
     /// What to do with an error: a lost session goes to sign-in, the rest is announced.
     pub(super) on_error: Callback<AppError>,
@@ -36,14 +34,23 @@ pub(super) struct ListState {
     /// How many reads of changes this list has taken in: an answer that arrives after one knows
     /// the counts may already include its own write.
     pub(super) reads: StoredValue<u64>,
+    /// The task being dragged to another place.
+    pub(super) dragging: RwSignal<Option<Uuid>>,
+}
+
+/// The sidebar's lists, shared with the forms that offer projects (context of the tasks
+/// pages), and a way to read them again after a change.
+#[derive(Clone, Copy)]
+pub(super) struct Sidebar {
+    pub(super) lists: RwSignal<crate::domain::Lists>,
+    pub(super) reload: Callback<()>,
 }
 
 /// What outlives one loaded page: the URL's settings and where errors go.
 #[derive(Clone, Copy)]
 pub(super) struct Shared {
     pub(super) notice: RwSignal<Option<String>>,
-    pub(super) filter: Memo<TaskFilter>,
-    pub(super) q: Memo<String>,
+    pub(super) view: Memo<TaskView>,
     pub(super) cursor: Memo<Option<String>>,
     pub(super) on_error: Callback<AppError>,
 }
@@ -60,14 +67,14 @@ impl ListState {
             busy: RwSignal::new(Vec::new()),
             editing: RwSignal::new(editing),
             notice: shared.notice,
-            filter: shared.filter,
-            q: shared.q,
+            view: shared.view,
             cursor: shared.cursor,
             on_error: shared.on_error,
             today: page.today,
             feed: StoredValue::new(page.feed),
             held: RwSignal::new(Vec::new()),
             reads: StoredValue::new(0),
+            dragging: RwSignal::new(None),
         }
     }
 
@@ -118,16 +125,15 @@ impl ListState {
         }
     }
 
-    /// Puts the server's copy of a task where this view lists it (newest first), replaces an
+    /// Puts the server's copy of a task where this view lists it (in the view's order), replaces an
     /// older copy, or takes it out when the view no longer shows it. A copy no newer than the one
     /// shown (an answer that crossed a newer write of this page's) is ignored. A task new to the
     /// page is added only within the part of the list loaded so far.
     pub(super) fn merge(&self, task: Task) {
-        let (Some(filter), Some(q)) = (self.filter.try_get_untracked(), self.q.try_get_untracked())
-        else {
+        let Some(view) = self.view.try_get_untracked() else {
             return;
         };
-        let shown = filter.shows(&task) && matches_search(&task, &q);
+        let shown = view.shows(&task, self.today);
         let paged = self.cursor.try_get_untracked().flatten().is_some();
         let more = self.next.try_get_untracked().flatten().is_some();
         self.tasks.try_update(|tasks| {
@@ -147,12 +153,11 @@ impl ListState {
             if !shown {
                 return;
             }
-            let key = (task.created_at, task.id);
-            match tasks.iter().position(|t| (t.created_at, t.id) < key) {
-                // Newer than this page's first task: a later page's view starts below it.
+            match tasks.iter().position(|t| view.before(&task, t)) {
+                // Before this page's first task: a later page's view starts below it.
                 Some(0) if paged => {}
                 Some(at) => tasks.insert(at, task),
-                // Older than everything loaded: it belongs here only if nothing more follows.
+                // After everything loaded: it belongs here only if nothing more follows.
                 None if !more => tasks.push(task),
                 None => {}
             }
@@ -174,12 +179,8 @@ impl ListState {
 
     /// Where a plain form post of this view returns (without the edit mode).
     pub(super) fn back(&self) -> String {
-        tasks_url(
-            self.filter.get_untracked(),
-            &self.q.get_untracked(),
-            self.cursor.get_untracked().as_deref(),
-            None,
-        )
+        self.view
+            .with_untracked(|view| view.url(self.cursor.get_untracked().as_deref(), None))
     }
 
     /// Replaces a task in the list with `task`, adjusting the counts, unless the list already
@@ -204,6 +205,79 @@ impl ListState {
         }
     }
 
+    /// The tasks listed right before and after `id`.
+    pub(super) fn neighbours(&self, id: Uuid) -> (Option<Uuid>, Option<Uuid>) {
+        self.tasks.with(|tasks| {
+            let Some(at) = tasks.iter().position(|t| t.id == id) else {
+                return (None, None);
+            };
+            let before = at.checked_sub(1).and_then(|i| tasks.get(i)).map(|t| t.id);
+            (before, tasks.get(at + 1).map(|t| t.id))
+        })
+    }
+
+    /// Moves `id` one place up or down in the manual order: shown at once, sent as the API's
+    /// move (before the task above it, or after the one below), put back if refused. The
+    /// keyboard's Alt+arrows and the up and down buttons both come here.
+    pub(super) fn move_by(&self, id: Uuid, up: bool) {
+        let (above, below) = self.neighbours(id);
+        if let Some(anchor) = if up { above } else { below } {
+            self.place(id, anchor, up);
+        }
+    }
+
+    /// Moves `id` right before (`up`) or after `anchor`, a task of the same list (a drop, or a
+    /// step of [`move_by`](Self::move_by)).
+    pub(super) fn place(&self, id: Uuid, anchor: Uuid, up: bool) {
+        let (before, after) = if up {
+            (Some(anchor), None)
+        } else {
+            (None, Some(anchor))
+        };
+        if id == anchor || self.is_busy(id) {
+            return;
+        }
+        let state = *self;
+        let order = self
+            .tasks
+            .with_untracked(|tasks| tasks.iter().map(|t| t.id).collect::<Vec<_>>());
+        self.tasks.update(|tasks| {
+            let (Some(at), Some(_)) = (
+                tasks.iter().position(|t| t.id == id),
+                tasks.iter().position(|t| t.id == anchor),
+            ) else {
+                return;
+            };
+            let task = tasks.remove(at);
+            let to = tasks.iter().position(|t| t.id == anchor).unwrap_or(0);
+            tasks.insert(if up { to } else { to + 1 }, task);
+        });
+        self.notice.set(None);
+        self.set_busy(id, true);
+        leptos::task::spawn_local(async move {
+            let result = crate::server_fns::organise::move_task(
+                id.to_string(),
+                None,
+                before.map(|b| b.to_string()),
+                after.map(|a| a.to_string()),
+                None,
+            )
+            .await;
+            match result {
+                Ok(task) => state.replace(task),
+                Err(err) => {
+                    // Back to the order before the move.
+                    state.tasks.try_update(|tasks| {
+                        tasks.sort_by_key(|t| order.iter().position(|o| *o == t.id));
+                    });
+                    state.on_error.run(err);
+                }
+            }
+            state.set_busy(id, false);
+            focus_task(id);
+        });
+    }
+
     pub(super) fn remove(&self, id: Uuid) {
         let mut removed = None;
         self.tasks.update(|tasks| {
@@ -222,21 +296,41 @@ impl ListState {
     }
 }
 
+/// Puts the keyboard back on a task's checkbox once it is drawn again (a moved task is redrawn:
+/// its version changed).
+fn focus_task(id: Uuid) {
+    #[cfg(feature = "hydrate")]
+    leptos::prelude::request_animation_frame(move || {
+        use leptos::wasm_bindgen::JsCast;
+        if let Some(check) = document()
+            .get_element_by_id(&format!("check-{id}"))
+            .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+        {
+            let _ = check.focus();
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{Duration, Utc};
 
     use super::*;
-    use crate::domain::sample;
+    use crate::domain::{sample, TaskFilter};
 
     /// A list of `tasks` (newest first) under `filter`, `q` and a page `cursor`, `more` when
     /// another page follows.
     fn list(tasks: Vec<Task>, filter: TaskFilter, q: &str, paged: bool, more: bool) -> ListState {
-        let q = q.to_owned();
+        let view = TaskView {
+            filter,
+            q: q.to_owned(),
+            ..TaskView::default()
+        };
         let shared = Shared {
             notice: RwSignal::new(None),
-            filter: Memo::new(move |_| filter),
-            q: Memo::new(move |_| q.clone()),
+            view: Memo::new(move |_| view.clone()),
             cursor: Memo::new(move |_| paged.then(|| "page-2".to_owned())),
             on_error: Callback::new(|_| {}),
         };

@@ -1,0 +1,354 @@
+//! The sidebar (a menu on phones): All tasks, Inbox, Today, Upcoming, each project with its
+//! count of open tasks, and the labels; projects and labels are created, renamed and deleted
+//! here. Every control is a plain form or link; with JavaScript they act in place.
+
+use leptos::prelude::*;
+
+use super::state::Sidebar;
+use crate::components::FieldMessage;
+use crate::domain::{ListEntry, ProjectFilter, TaskView, ViewKind};
+use crate::error::AppError;
+use crate::server_fns::organise::{
+    CreateLabel, CreateProject, DeleteLabel, DeleteProject, MoveTask, RenameLabel, RenameProject,
+};
+
+/// Which kind of list an entry is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Project,
+    Label,
+}
+
+impl Kind {
+    fn word(self) -> &'static str {
+        match self {
+            Self::Project => "project",
+            Self::Label => "label",
+        }
+    }
+
+    fn view(self, entry: &ListEntry) -> TaskView {
+        match self {
+            Self::Project => TaskView {
+                project: Some(ProjectFilter::Project(entry.id)),
+                ..TaskView::default()
+            },
+            Self::Label => TaskView {
+                label: Some(entry.name.clone()),
+                ..TaskView::default()
+            },
+        }
+    }
+}
+
+#[component]
+pub(super) fn SideNav(sidebar: Sidebar, view: Memo<TaskView>) -> impl IntoView {
+    let link = move |label: &'static str, target: TaskView| {
+        let href = target.url(None, None);
+        let current = move || {
+            view.with(|v| v.kind == target.kind && v.project == target.project && v.label.is_none())
+                .then_some("page")
+        };
+        view! { <li><a href=href aria-current=current>{label}</a></li> }
+    };
+    let inbox = TaskView {
+        project: Some(ProjectFilter::Inbox),
+        ..TaskView::default()
+    };
+    let kind = |kind| TaskView {
+        kind,
+        ..TaskView::default()
+    };
+    view! {
+        // Closed as rendered: a menu on phones; beside the list on wider screens, whose CSS
+        // shows its content anyway (style/main.css).
+        <details class="sidebar">
+            <summary>"Lists"</summary>
+            <nav aria-label="Lists">
+                <ul class="views">
+                    {link("All tasks", TaskView::default())}
+                    {link("Inbox", inbox)}
+                    {link("Today", kind(ViewKind::Today))}
+                    {link("Upcoming", kind(ViewKind::Upcoming))}
+                </ul>
+                <Section sidebar view kind=Kind::Project/>
+                <Section sidebar view kind=Kind::Label/>
+            </nav>
+        </details>
+    }
+}
+
+/// The projects or the labels: links, their management, and the form that adds one.
+#[component]
+fn Section(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind) -> impl IntoView {
+    let create_project = ServerAction::<CreateProject>::new();
+    let create_label = ServerAction::<CreateLabel>::new();
+    let (heading, new_label, input_id) = match kind {
+        Kind::Project => ("Projects", "New project", "new-project"),
+        Kind::Label => ("Labels", "New label", "new-label"),
+    };
+    let heading_id = format!("{input_id}-heading");
+    let entries = move || {
+        sidebar.lists.with(|lists| match kind {
+            Kind::Project => lists.projects.clone(),
+            Kind::Label => lists.labels.clone(),
+        })
+    };
+    let created = move || match kind {
+        Kind::Project => create_project.version().get(),
+        Kind::Label => create_label.version().get(),
+    };
+    let error = move || match kind {
+        Kind::Project => create_project.value().get().and_then(Result::err),
+        Kind::Label => create_label.value().get().and_then(Result::err),
+    };
+    let input_ref = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |before: Option<usize>| {
+        let now = created();
+        if before.is_some_and(|b| b != now) && error().is_none() {
+            sidebar.reload.run(());
+            // Ready for the next name.
+            if let Some(input) = input_ref.get_untracked() {
+                input.set_value("");
+            }
+        }
+        now
+    });
+    let name_error =
+        Signal::derive(move || error().map(|e| e.field("name").unwrap_or_else(|| e.to_string())));
+    let error_id = format!("{input_id}-error");
+    let form_fields = {
+        let error_id = error_id.clone();
+        move || {
+            view! {
+                <label for=input_id class="visually-hidden">{new_label}</label>
+                <input
+                    id=input_id
+                    node_ref=input_ref
+                    name="name"
+                    type="text"
+                    placeholder=format!("{new_label}…")
+                    autocomplete="off"
+                    required
+                    aria-invalid=move || name_error.get().is_some().then_some("true")
+                    aria-describedby=move || name_error.get().is_some().then(|| error_id.clone())
+                />
+                <button type="submit" class="quiet">"Add"<span class="visually-hidden">{format!(" {}", kind.word())}</span></button>
+            }
+        }
+    };
+    view! {
+        <h2 id=heading_id.clone()>{heading}</h2>
+        <ul class="lists" aria-labelledby=heading_id>
+            <For
+                each=entries
+                key=|entry| (entry.id, entry.version, entry.open, entry.tasks)
+                children=move |entry| view! { <Entry sidebar view kind entry/> }
+            />
+        </ul>
+        {match kind {
+            Kind::Project => view! {
+                <ActionForm action=create_project attr:class="add-list">{form_fields()}</ActionForm>
+            }
+            .into_any(),
+            Kind::Label => view! {
+                <ActionForm action=create_label attr:class="add-list">{form_fields()}</ActionForm>
+            }
+            .into_any(),
+        }}
+        <FieldMessage id=error_id message=name_error/>
+    }
+}
+
+/// One project or label: its link (a drop target for tasks, for projects), and a disclosure
+/// with its rename and delete forms (delete asks first, and says what goes with it).
+#[component]
+fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -> impl IntoView {
+    let target = kind.view(&entry);
+    let href = target.url(None, None);
+    let current = {
+        let target = target.clone();
+        move || {
+            view.with(|v| {
+                v.kind == ViewKind::List && v.project == target.project && v.label == target.label
+            })
+            .then_some("page")
+        }
+    };
+    let rename_project = ServerAction::<RenameProject>::new();
+    let rename_label = ServerAction::<RenameLabel>::new();
+    let delete_project = ServerAction::<DeleteProject>::new();
+    let delete_label = ServerAction::<DeleteLabel>::new();
+    let moved = ServerAction::<MoveTask>::new();
+    let done = move || {
+        rename_project.version().get()
+            + rename_label.version().get()
+            + delete_project.version().get()
+            + delete_label.version().get()
+            + moved.version().get()
+    };
+    let error = move || {
+        [
+            rename_project.value().get().and_then(Result::err),
+            rename_label.value().get().and_then(Result::err),
+            delete_project.value().get().and_then(Result::err),
+            delete_label.value().get().and_then(Result::err),
+            moved.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    };
+    // After a change here: the lists again, and the page's own list (a rename or delete changes
+    // what the tasks show; the page's live updates bring task changes, but a page filtered by
+    // what was renamed or deleted must go elsewhere).
+    let navigate = leptos_router::hooks::use_navigate();
+    let was_current = {
+        let current = current.clone();
+        move || current().is_some()
+    };
+    let id = entry.id;
+    Effect::new(move |before: Option<usize>| {
+        let now = done();
+        if before.is_some_and(|b| b != now) {
+            sidebar.reload.run(());
+            let deleted = delete_project.version().get_untracked()
+                + delete_label.version().get_untracked()
+                > 0;
+            let renamed_label = rename_label.version().get_untracked() > 0;
+            if error().is_none() && (deleted || renamed_label) && was_current() {
+                navigate("/tasks", Default::default());
+            }
+        }
+        now
+    });
+    let message = Signal::derive(move || {
+        error().map(|e: AppError| e.field("name").unwrap_or_else(|| e.to_string()))
+    });
+    let name = entry.name.clone();
+    let word = kind.word();
+    let field_id = format!("rename-{id}");
+    let error_id = format!("entry-error-{id}");
+    let delete_text = match kind {
+        Kind::Project => match entry.tasks {
+            0 => format!("Delete the project “{}”? It has no tasks.", entry.name),
+            1 => format!("Delete the project “{}” and its 1 task?", entry.name),
+            n => format!("Delete the project “{}” and its {n} tasks?", entry.name),
+        },
+        Kind::Label => match entry.tasks {
+            0 => format!("Delete the label “{}”? No task carries it.", entry.name),
+            1 => format!(
+                "Delete the label “{}”? 1 task carries it and keeps the rest of its labels.",
+                entry.name
+            ),
+            n => format!(
+                "Delete the label “{}”? {n} tasks carry it and keep the rest of their labels.",
+                entry.name
+            ),
+        },
+    };
+    let delete_button = match (kind, entry.tasks) {
+        (Kind::Project, 0) => "Delete project".to_owned(),
+        (Kind::Project, 1) => "Delete project and 1 task".to_owned(),
+        (Kind::Project, n) => format!("Delete project and {n} tasks"),
+        (Kind::Label, _) => "Delete label".to_owned(),
+    };
+    // Drop a dragged task on a project to move it there.
+    let drop_target = kind == Kind::Project;
+    let on_drag_over = move |ev: leptos::ev::DragEvent| {
+        if drop_target {
+            ev.prevent_default();
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        if !drop_target {
+            return;
+        }
+        ev.prevent_default();
+        let dragged = ev
+            .data_transfer()
+            .and_then(|data| data.get_data("text/plain").ok())
+            .filter(|raw| !raw.is_empty());
+        if let Some(task) = dragged {
+            moved.dispatch(MoveTask {
+                id: task,
+                project: Some(id.to_string()),
+                before: None,
+                after: None,
+                back: None,
+            });
+        }
+    };
+    let count = (kind == Kind::Project).then(|| {
+        let open = entry.open;
+        view! {
+            <span class="count" title=format!("{open} open")>
+                {open}<span class="visually-hidden">" open"</span>
+            </span>
+        }
+    });
+    let (rename_form, delete_form) = match kind {
+        Kind::Project => (
+            view! {
+                <ActionForm action=rename_project attr:class="rename">
+                    <input type="hidden" name="id" value=id.to_string()/>
+                    <label for=field_id.clone()>"Name"</label>
+                    <input id=field_id.clone() name="name" type="text" value=name.clone() required/>
+                    <button type="submit">"Rename"</button>
+                </ActionForm>
+            }
+            .into_any(),
+            view! {
+                <ActionForm action=delete_project>
+                    <input type="hidden" name="id" value=id.to_string()/>
+                    <input type="hidden" name="back" value="/tasks"/>
+                    <button type="submit" class="danger">{delete_button}</button>
+                </ActionForm>
+            }
+            .into_any(),
+        ),
+        Kind::Label => (
+            view! {
+                <ActionForm action=rename_label attr:class="rename">
+                    <input type="hidden" name="id" value=id.to_string()/>
+                    <input type="hidden" name="back" value="/tasks"/>
+                    <label for=field_id.clone()>"Name"</label>
+                    <input id=field_id.clone() name="name" type="text" value=name.clone() required/>
+                    <button type="submit">"Rename"</button>
+                </ActionForm>
+            }
+            .into_any(),
+            view! {
+                <ActionForm action=delete_label>
+                    <input type="hidden" name="id" value=id.to_string()/>
+                    <input type="hidden" name="back" value="/tasks"/>
+                    <button type="submit" class="danger">{delete_button}</button>
+                </ActionForm>
+            }
+            .into_any(),
+        ),
+    };
+    view! {
+        <li class="list-entry">
+            <a href=href aria-current=current on:dragover=on_drag_over on:drop=on_drop>
+                <span class="name">{if kind == Kind::Label { format!("@{}", entry.name) } else { entry.name.clone() }}</span>
+                {count}
+            </a>
+            <details class="manage">
+                <summary>
+                    <span aria-hidden="true">"⋯"</span>
+                    <span class="visually-hidden">{format!("Edit {word} “{}”", entry.name)}</span>
+                </summary>
+                <div class="manage-body">
+                    {rename_form}
+                    <details class="confirm">
+                        <summary>{format!("Delete {word}…")}</summary>
+                        <p>{delete_text}</p>
+                        {delete_form}
+                    </details>
+                </div>
+            </details>
+            <FieldMessage id=error_id message=message/>
+        </li>
+    }
+}
