@@ -261,12 +261,12 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
 }
 
 /// A task's project (when given), priority, due date and labels, for one line under its title,
-/// as "#Home · High priority · Due tomorrow, 09:00 · @bills @rent": each part's text, and a
-/// tooltip for some (the absolute date for the due date). Empty when the task has none of them.
+/// as "#Home · High priority · Due tomorrow, 09:00 · @bills @rent": each part's text, and the
+/// absolute date as its tooltip for the due date. Empty when the task has none of them.
 fn meta(task: &Task, project: Option<String>, today: NaiveDate) -> Vec<(String, Option<String>)> {
     let mut parts = Vec::new();
     if let Some(name) = project {
-        parts.push((format!("#{name}"), Some("Project".to_owned())));
+        parts.push((format!("#{name}"), None));
     }
     match task.priority {
         3 => parts.push(("High priority".to_owned(), None)),
@@ -345,7 +345,7 @@ mod tests {
         assert!(meta(&task(), None, today()).is_empty());
         assert_eq!(
             meta(&task(), Some("Home".into()), today()),
-            [("#Home".to_owned(), Some("Project".to_owned()))]
+            [("#Home".to_owned(), None)]
         );
         let full = Task {
             labels: vec!["bills".into(), "rent".into()],
