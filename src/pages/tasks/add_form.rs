@@ -122,10 +122,14 @@ pub(super) fn AddTaskForm(
                     }
                     // Added before the list arrived (right after a client-side navigation): a
                     // load already in flight may not hold it, so load again.
-                    None => reload.run(()),
+                    None => {
+                        reload.try_run(());
+                    }
                 },
                 Err(AppError::Validation(errors)) => error.set(Some(AppError::Validation(errors))),
-                Err(err) => shared.on_error.run(err),
+                Err(err) => {
+                    shared.on_error.try_run(err);
+                }
             }
             pending.set(false);
         });

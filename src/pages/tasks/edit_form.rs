@@ -118,15 +118,18 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
             match saved {
                 Ok(task) => {
                     state.edit(None);
-                    let moved = state.tasks.with_untracked(|tasks| {
-                        tasks
-                            .iter()
-                            .any(|t| t.id == task.id && t.project_id != task.project_id)
-                    });
+                    let moved = state
+                        .tasks
+                        .try_with_untracked(|tasks| {
+                            tasks
+                                .iter()
+                                .any(|t| t.id == task.id && t.project_id != task.project_id)
+                        })
+                        .unwrap_or(false);
                     state.merge(task);
                     if moved {
                         if let Some(sidebar) = sidebar {
-                            sidebar.reload.run(());
+                            sidebar.reload.try_run(());
                         }
                     }
                 }
@@ -144,9 +147,11 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
                 Err(AppError::NotFound) => {
                     state.edit(None);
                     state.remove(id);
-                    state.on_error.run(AppError::NotFound);
+                    state.on_error.try_run(AppError::NotFound);
                 }
-                Err(err) => state.on_error.run(err),
+                Err(err) => {
+                    state.on_error.try_run(err);
+                }
             }
             pending.set(false);
         });
@@ -199,8 +204,12 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
     let priority_error = field_error("priority");
     let date_error = field_error("due_date");
     let time_error = field_error("due_time");
+    let project_id = task.project_id;
+    // The user's projects; the task's own always among them (the sidebar's lists may not hold
+    // it yet, or at all when they failed to load): an option missing would make the browser
+    // send the first one, the Inbox, and a save would move the task.
     let projects = move || {
-        sidebar
+        let mut projects = sidebar
             .map(|s| {
                 s.lists.with(|l| {
                     l.projects
@@ -209,9 +218,14 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
                         .collect::<Vec<_>>()
                 })
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if let Some(own) = project_id {
+            if !projects.iter().any(|(id, _)| *id == own) {
+                projects.insert(0, (own, "This task’s project".to_owned()));
+            }
+        }
+        projects
     };
-    let project_id = task.project_id;
     let labels_text = task.labels.join(", ");
     let priority = task.priority;
     let due_date = task.due_date.map(|d| d.to_string()).unwrap_or_default();

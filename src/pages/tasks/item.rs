@@ -43,17 +43,17 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
                     Ok(saved) => state.replace(saved),
                     Err(AppError::NotFound) => {
                         state.remove(id);
-                        state.on_error.run(AppError::NotFound);
+                        state.on_error.try_run(AppError::NotFound);
                     }
                     // Changed elsewhere first: show it as it is now, and say why.
                     Err(AppError::Stale(Some(current))) => {
                         state.replace(before.clone());
                         state.merge(*current);
-                        state.on_error.run(AppError::Stale(None));
+                        state.on_error.try_run(AppError::Stale(None));
                     }
                     Err(err) => {
                         state.replace(before.clone());
-                        state.on_error.run(err);
+                        state.on_error.try_run(err);
                     }
                 }
                 state.set_busy(id, false);
@@ -70,9 +70,11 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
                 Ok(()) | Err(AppError::NotFound) => state.remove(id),
                 Err(AppError::Stale(Some(current))) => {
                     state.merge(*current);
-                    state.on_error.run(AppError::Stale(None));
+                    state.on_error.try_run(AppError::Stale(None));
                 }
-                Err(err) => state.on_error.run(err),
+                Err(err) => {
+                    state.on_error.try_run(err);
+                }
             }
             state.set_busy(id, false);
         });
@@ -106,6 +108,7 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
         if let Some(data) = ev.data_transfer() {
             // Firefox starts a drag only with some data set.
             let _ = data.set_data("text/plain", &id.to_string());
+            let _ = data.set_data(super::sidebar::TASK_DRAG_TYPE, &id.to_string());
         }
         state.dragging.set(Some(id));
     };

@@ -96,19 +96,22 @@ pub(super) fn TaskList(state: ListState) -> AnyView {
                     state.active.set(page.active);
                     state.completed.set(page.completed);
                 }
-                Err(err) => state.on_error.run(err),
+                Err(err) => {
+                    state.on_error.try_run(err);
+                }
             }
             loading_more.set(false);
         });
     };
     // The groups in order, each with its tasks (the list is in due order already).
     let groups = move || {
-        let kind = state.view.with(|v| v.kind);
+        let view = state.view.get();
         let mut groups: Vec<(NaiveDate, String)> = Vec::new();
         state.tasks.with(|tasks| {
-            for task in tasks {
-                if let Some(group) = group_of(kind, task, today) {
-                    if groups.last() != Some(&group) {
+            for task in tasks.iter().filter(|t| listed(&view, t)) {
+                if let Some(group) = group_of(view.kind, task, today) {
+                    // Each date once (keys and heading ids are unique), in list order.
+                    if !groups.iter().any(|(date, _)| *date == group.0) {
                         groups.push(group);
                     }
                 }

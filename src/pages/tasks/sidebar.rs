@@ -12,6 +12,9 @@ use crate::server_fns::organise::{
     CreateLabel, CreateProject, DeleteLabel, DeleteProject, MoveTask, RenameLabel, RenameProject,
 };
 
+/// The drag data type of a task being dragged (`pages::tasks::item`).
+pub(super) const TASK_DRAG_TYPE: &str = "application/x-taskdeck-task";
+
 /// Which kind of list an entry is.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -142,7 +145,9 @@ fn Section(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind) -> impl IntoView 
         <ul class="lists" aria-labelledby=heading_id>
             <For
                 each=entries
-                key=|entry| (entry.id, entry.version, entry.open, entry.tasks)
+                // Not by its counts: they change with any task, and an entry drawn again would
+                // close its open menu and lose a half-typed name. They are read live instead.
+                key=|entry| (entry.id, entry.version)
                 children=move |entry| view! { <Entry sidebar view kind entry/> }
             />
         </ul>
@@ -229,25 +234,38 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
     let word = kind.word();
     let field_id = format!("rename-{id}");
     let error_id = format!("entry-error-{id}");
-    let delete_text = match kind {
-        Kind::Project => match entry.tasks {
-            0 => format!("Delete the project “{}”? It has no tasks.", entry.name),
-            1 => format!("Delete the project “{}” and its 1 task?", entry.name),
-            n => format!("Delete the project “{}” and its {n} tasks?", entry.name),
+    // Its counts as the sidebar's lists now have them.
+    let counts = move || {
+        sidebar.lists.with(|lists| {
+            let list = match kind {
+                Kind::Project => &lists.projects,
+                Kind::Label => &lists.labels,
+            };
+            list.iter()
+                .find(|e| e.id == id)
+                .map_or((0, 0), |e| (e.open, e.tasks))
+        })
+    };
+    let entry_name = entry.name.clone();
+    let delete_text = move || match kind {
+        Kind::Project => match counts().1 {
+            0 => format!("Delete the project “{}”? It has no tasks.", entry_name),
+            1 => format!("Delete the project “{}” and its 1 task?", entry_name),
+            n => format!("Delete the project “{}” and its {n} tasks?", entry_name),
         },
-        Kind::Label => match entry.tasks {
-            0 => format!("Delete the label “{}”? No task carries it.", entry.name),
+        Kind::Label => match counts().1 {
+            0 => format!("Delete the label “{}”? No task carries it.", entry_name),
             1 => format!(
                 "Delete the label “{}”? 1 task carries it and keeps the rest of its labels.",
-                entry.name
+                entry_name
             ),
             n => format!(
                 "Delete the label “{}”? {n} tasks carry it and keep the rest of their labels.",
-                entry.name
+                entry_name
             ),
         },
     };
-    let delete_button = match (kind, entry.tasks) {
+    let delete_button = move || match (kind, counts().1) {
         (Kind::Project, 0) => "Delete project".to_owned(),
         (Kind::Project, 1) => "Delete project and 1 task".to_owned(),
         (Kind::Project, n) => format!("Delete project and {n} tasks"),
@@ -267,7 +285,8 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
         ev.prevent_default();
         let dragged = ev
             .data_transfer()
-            .and_then(|data| data.get_data("text/plain").ok())
+            // Only a task of this page's list (its own type), not any text dropped here.
+            .and_then(|data| data.get_data(TASK_DRAG_TYPE).ok())
             .filter(|raw| !raw.is_empty());
         if let Some(task) = dragged {
             moved.dispatch(MoveTask {
@@ -280,9 +299,9 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
         }
     };
     let count = (kind == Kind::Project).then(|| {
-        let open = entry.open;
+        let open = move || counts().0;
         view! {
-            <span class="count" title=format!("{open} open")>
+            <span class="count" title=move || format!("{} open", open())>
                 {open}<span class="visually-hidden">" open"</span>
             </span>
         }

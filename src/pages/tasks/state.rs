@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::domain::{Task, TaskChange, TaskChanges, TaskPage, TaskView};
+use crate::domain::{Sort, Task, TaskChange, TaskChanges, TaskPage, TaskView};
 use crate::error::AppError;
 
 /// The list's state in the browser: the page from the server, then changed in place.
@@ -143,10 +143,22 @@ impl ListState {
                 if tasks[at].version >= task.version {
                     return;
                 }
-                if shown {
+                if !shown {
+                    tasks.remove(at);
+                    return;
+                }
+                // Its place holds while what the order reads cannot have changed (a task's
+                // creation never does; the page does not know manual keys); else it goes where
+                // the order now puts it.
+                if matches!(view.sort(), Sort::Created | Sort::Manual) {
                     tasks[at] = task;
                 } else {
                     tasks.remove(at);
+                    let to = tasks
+                        .iter()
+                        .position(|t| view.before(&task, t))
+                        .unwrap_or(tasks.len());
+                    tasks.insert(to, task);
                 }
                 return;
             }
@@ -205,14 +217,23 @@ impl ListState {
         }
     }
 
-    /// The tasks listed right before and after `id`.
+    /// The tasks shown right before and after `id` (a completed task hidden by the view's tab
+    /// is no place to move to).
     pub(super) fn neighbours(&self, id: Uuid) -> (Option<Uuid>, Option<Uuid>) {
+        let filter = self.view.with_untracked(|v| v.filter);
         self.tasks.with(|tasks| {
-            let Some(at) = tasks.iter().position(|t| t.id == id) else {
+            let shown: Vec<Uuid> = tasks
+                .iter()
+                .filter(|t| t.id == id || filter.shows(t))
+                .map(|t| t.id)
+                .collect();
+            let Some(at) = shown.iter().position(|t| *t == id) else {
                 return (None, None);
             };
-            let before = at.checked_sub(1).and_then(|i| tasks.get(i)).map(|t| t.id);
-            (before, tasks.get(at + 1).map(|t| t.id))
+            (
+                at.checked_sub(1).map(|i| shown[i]),
+                shown.get(at + 1).copied(),
+            )
         })
     }
 
@@ -238,9 +259,11 @@ impl ListState {
             return;
         }
         let state = *self;
-        let order = self
-            .tasks
-            .with_untracked(|tasks| tasks.iter().map(|t| t.id).collect::<Vec<_>>());
+        // Where it was: after this task, or first.
+        let was_after = self.tasks.with_untracked(|tasks| {
+            let at = tasks.iter().position(|t| t.id == id)?;
+            at.checked_sub(1).map(|i| tasks[i].id)
+        });
         self.tasks.update(|tasks| {
             let (Some(at), Some(_)) = (
                 tasks.iter().position(|t| t.id == id),
@@ -266,11 +289,18 @@ impl ListState {
             match result {
                 Ok(task) => state.replace(task),
                 Err(err) => {
-                    // Back to the order before the move.
+                    // Back where it was (only this task: another move may have been made since).
                     state.tasks.try_update(|tasks| {
-                        tasks.sort_by_key(|t| order.iter().position(|o| *o == t.id));
+                        let Some(at) = tasks.iter().position(|t| t.id == id) else {
+                            return;
+                        };
+                        let task = tasks.remove(at);
+                        let to = was_after
+                            .and_then(|above| tasks.iter().position(|t| t.id == above))
+                            .map_or(0, |i| i + 1);
+                        tasks.insert(to, task);
                     });
-                    state.on_error.run(err);
+                    state.on_error.try_run(err);
                 }
             }
             state.set_busy(id, false);
@@ -328,6 +358,11 @@ mod tests {
             q: q.to_owned(),
             ..TaskView::default()
         };
+        list_in(view, tasks, paged, more)
+    }
+
+    /// A list of `tasks` (in `view`'s order) shown by `view`.
+    fn list_in(view: TaskView, tasks: Vec<Task>, paged: bool, more: bool) -> ListState {
         let shared = Shared {
             notice: RwSignal::new(None),
             view: Memo::new(move |_| view.clone()),
@@ -458,6 +493,51 @@ mod tests {
                 task: None,
             });
             assert!(titles(&state).is_empty(), "a deletion");
+        });
+    }
+
+    #[test]
+    fn a_change_that_moves_a_task_in_the_views_order_moves_it_in_the_list() {
+        owned(|| {
+            let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).expect("a date");
+            let due = |title: &str, days: i64| Task {
+                due_date: Some(today + Duration::days(days)),
+                ..task(title, 0)
+            };
+            let (a, b, c) = (due("a", 1), due("b", 2), due("c", 3));
+            let view = TaskView {
+                sort: Sort::Due,
+                ..TaskView::default()
+            };
+            let state = list_in(view, vec![a.clone(), b, c], false, false);
+            state.merge(newer(&a, |t| t.due_date = Some(today + Duration::days(4))));
+            assert_eq!(titles(&state), ["b", "c", "a"]);
+        });
+    }
+
+    #[test]
+    fn moving_up_or_down_steps_over_shown_tasks_only() {
+        owned(|| {
+            let mut done = task("done", 2);
+            done.completed = true;
+            let (a, b) = (task("a", 1), task("b", 3));
+            let state = list(
+                vec![a.clone(), done.clone(), b.clone()],
+                TaskFilter::Active,
+                "",
+                false,
+                false,
+            );
+            assert_eq!(state.neighbours(a.id), (None, Some(b.id)));
+            assert_eq!(state.neighbours(b.id), (Some(a.id), None));
+            let all = list(
+                vec![a.clone(), done.clone(), b],
+                TaskFilter::All,
+                "",
+                false,
+                false,
+            );
+            assert_eq!(all.neighbours(a.id), (None, Some(done.id)));
         });
     }
 }

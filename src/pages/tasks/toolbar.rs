@@ -22,7 +22,9 @@ pub(super) fn Toolbar(state: ListState) -> AnyView {
                     state.tasks.update(|tasks| tasks.retain(|t| !t.completed));
                     state.completed.set(0);
                 }
-                Err(err) => state.on_error.run(err),
+                Err(err) => {
+                    state.on_error.try_run(err);
+                }
             }
             clearing.set(false);
         });
