@@ -206,7 +206,6 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
                                 <input type="hidden" name="version" value=version.to_string()/>
                                 <button
                                     type="submit"
-                                    id=format!("check-{id}")
                                     class="check"
                                     role="checkbox"
                                     aria-checked=if completed { "true" } else { "false" }

@@ -9,7 +9,7 @@ use crate::components::FieldMessage;
 use crate::domain::{ListEntry, ProjectFilter, TaskView, ViewKind};
 use crate::error::AppError;
 use crate::server_fns::organise::{
-    CreateLabel, CreateProject, DeleteLabel, DeleteProject, MoveTask, RenameLabel, RenameProject,
+    move_task, CreateLabel, CreateProject, DeleteLabel, DeleteProject, RenameLabel, RenameProject,
 };
 
 /// The drag data type of a task being dragged (`pages::tasks::item`).
@@ -166,7 +166,9 @@ fn Section(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind) -> impl IntoView 
 }
 
 /// One project or label: its link (a drop target for tasks, for projects), and a disclosure
-/// with its rename and delete forms (delete asks first, and says what goes with it).
+/// for renaming and deleting it. What the disclosure holds is built when it opens (with
+/// JavaScript), or on the page `?manage=<id>` (without): a sidebar of many entries is mostly
+/// links, and every page renders it.
 #[component]
 fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -> impl IntoView {
     let target = kind.view(&entry);
@@ -180,17 +182,144 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
             .then_some("page")
         }
     };
+    let id = entry.id;
+    // `?manage=<id>`: the no-JavaScript way into the disclosure (as `?edit=` for a task).
+    let query = leptos_router::hooks::use_query_map();
+    let asked = query.with_untracked(|q| q.get_str("manage") == Some(id.to_string().as_str()));
+    let opened = RwSignal::new(asked);
+    let manage_href = move || {
+        let location = leptos_router::hooks::use_location();
+        let search = location.search.get_untracked();
+        let kept: Vec<&str> = search
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("manage="))
+            .collect();
+        let mut query = kept.join("&");
+        if !query.is_empty() {
+            query.push('&');
+        }
+        format!("{}?{query}manage={id}", location.pathname.get_untracked())
+    };
+    let manage_href = manage_href();
+    let on_toggle = move |ev: leptos::ev::Event| {
+        use leptos::wasm_bindgen::JsCast;
+        if let Some(details) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlDetailsElement>().ok())
+        {
+            if details.open() {
+                opened.set(true);
+            }
+        }
+    };
+    // Its counts as the sidebar's lists now have them.
+    let counts = move || {
+        sidebar.lists.with(|lists| {
+            let list = match kind {
+                Kind::Project => &lists.projects,
+                Kind::Label => &lists.labels,
+            };
+            list.iter()
+                .find(|e| e.id == id)
+                .map_or((0, 0), |e| (e.open, e.tasks))
+        })
+    };
+    // Drop a dragged task on a project to move it there.
+    let drop_target = kind == Kind::Project;
+    let drop_error = RwSignal::new(None::<String>);
+    let on_drag_over = move |ev: leptos::ev::DragEvent| {
+        if drop_target {
+            ev.prevent_default();
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        if !drop_target {
+            return;
+        }
+        ev.prevent_default();
+        let dragged = ev
+            .data_transfer()
+            // Only a task of this page's list (its own type), not any text dropped here.
+            .and_then(|data| data.get_data(TASK_DRAG_TYPE).ok())
+            .filter(|raw| !raw.is_empty());
+        if let Some(task) = dragged {
+            drop_error.set(None);
+            leptos::task::spawn_local(async move {
+                let moved = move_task(task, Some(id.to_string()), None, None, None).await;
+                match moved {
+                    Ok(_) => {
+                        sidebar.reload.try_run(());
+                    }
+                    Err(err) => {
+                        drop_error.try_set(Some(err.to_string()));
+                    }
+                }
+            });
+        }
+    };
+    let count = (kind == Kind::Project).then(|| {
+        let open = move || counts().0;
+        view! {
+            <span class="count" title=move || format!("{} open", open())>
+                {open}<span class="visually-hidden">" open"</span>
+            </span>
+        }
+    });
+    let word = kind.word();
+    let name = entry.name.clone();
+    let error_id = format!("drop-error-{id}");
+    let is_current = Signal::derive({
+        let current = current.clone();
+        move || current().is_some()
+    });
+    view! {
+        <li class="list-entry">
+            <a href=href aria-current=current on:dragover=on_drag_over on:drop=on_drop>
+                <span class="name">{if kind == Kind::Label { format!("@{}", entry.name) } else { entry.name.clone() }}</span>
+                {count}
+            </a>
+            <details class="manage" open=asked on:toggle=on_toggle>
+                <summary>
+                    <span aria-hidden="true">"⋯"</span>
+                    <span class="visually-hidden">{format!("Edit {word} “{}”", entry.name)}</span>
+                </summary>
+                <div class="manage-body">
+                    {move || {
+                        if opened.get() {
+                            view! { <Manage sidebar kind id name=name.clone() current=is_current/> }.into_any()
+                        } else {
+                            view! { <a href=manage_href.clone()>"Rename or delete…"</a> }.into_any()
+                        }
+                    }}
+                </div>
+            </details>
+            <FieldMessage id=error_id message=Signal::derive(move || drop_error.get())/>
+        </li>
+    }
+}
+
+/// A project's or label's rename and delete forms (delete asks first, and says what goes with
+/// it).
+#[component]
+fn Manage(
+    sidebar: Sidebar,
+    kind: Kind,
+    id: uuid::Uuid,
+    name: String,
+    /// Whether the page shows this project's or label's tasks (it must go elsewhere when it is
+    /// deleted, or a label renamed).
+    current: Signal<bool>,
+) -> impl IntoView {
     let rename_project = ServerAction::<RenameProject>::new();
     let rename_label = ServerAction::<RenameLabel>::new();
     let delete_project = ServerAction::<DeleteProject>::new();
     let delete_label = ServerAction::<DeleteLabel>::new();
-    let moved = ServerAction::<MoveTask>::new();
     let done = move || {
         rename_project.version().get()
             + rename_label.version().get()
             + delete_project.version().get()
             + delete_label.version().get()
-            + moved.version().get()
     };
     let error = move || {
         [
@@ -198,7 +327,6 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
             rename_label.value().get().and_then(Result::err),
             delete_project.value().get().and_then(Result::err),
             delete_label.value().get().and_then(Result::err),
-            moved.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
@@ -208,11 +336,7 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
     // what the tasks show; the page's live updates bring task changes, but a page filtered by
     // what was renamed or deleted must go elsewhere).
     let navigate = leptos_router::hooks::use_navigate();
-    let was_current = {
-        let current = current.clone();
-        move || current().is_some()
-    };
-    let id = entry.id;
+    let was_current = move || current.get_untracked();
     Effect::new(move |before: Option<usize>| {
         let now = done();
         if before.is_some_and(|b| b != now) {
@@ -230,7 +354,6 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
     let message = Signal::derive(move || {
         error().map(|e: AppError| e.field("name").unwrap_or_else(|| e.to_string()))
     });
-    let name = entry.name.clone();
     let word = kind.word();
     let field_id = format!("rename-{id}");
     let error_id = format!("entry-error-{id}");
@@ -246,7 +369,7 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
                 .map_or((0, 0), |e| (e.open, e.tasks))
         })
     };
-    let entry_name = entry.name.clone();
+    let entry_name = name.clone();
     let delete_text = move || match kind {
         Kind::Project => match counts().1 {
             0 => format!("Delete the project “{}”? It has no tasks.", entry_name),
@@ -271,41 +394,6 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
         (Kind::Project, n) => format!("Delete project and {n} tasks"),
         (Kind::Label, _) => "Delete label".to_owned(),
     };
-    // Drop a dragged task on a project to move it there.
-    let drop_target = kind == Kind::Project;
-    let on_drag_over = move |ev: leptos::ev::DragEvent| {
-        if drop_target {
-            ev.prevent_default();
-        }
-    };
-    let on_drop = move |ev: leptos::ev::DragEvent| {
-        if !drop_target {
-            return;
-        }
-        ev.prevent_default();
-        let dragged = ev
-            .data_transfer()
-            // Only a task of this page's list (its own type), not any text dropped here.
-            .and_then(|data| data.get_data(TASK_DRAG_TYPE).ok())
-            .filter(|raw| !raw.is_empty());
-        if let Some(task) = dragged {
-            moved.dispatch(MoveTask {
-                id: task,
-                project: Some(id.to_string()),
-                before: None,
-                after: None,
-                back: None,
-            });
-        }
-    };
-    let count = (kind == Kind::Project).then(|| {
-        let open = move || counts().0;
-        view! {
-            <span class="count" title=move || format!("{} open", open())>
-                {open}<span class="visually-hidden">" open"</span>
-            </span>
-        }
-    });
     let (rename_form, delete_form) = match kind {
         Kind::Project => (
             view! {
@@ -348,26 +436,12 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
         ),
     };
     view! {
-        <li class="list-entry">
-            <a href=href aria-current=current on:dragover=on_drag_over on:drop=on_drop>
-                <span class="name">{if kind == Kind::Label { format!("@{}", entry.name) } else { entry.name.clone() }}</span>
-                {count}
-            </a>
-            <details class="manage">
-                <summary>
-                    <span aria-hidden="true">"⋯"</span>
-                    <span class="visually-hidden">{format!("Edit {word} “{}”", entry.name)}</span>
-                </summary>
-                <div class="manage-body">
-                    {rename_form}
-                    <details class="confirm">
-                        <summary>{format!("Delete {word}…")}</summary>
-                        <p>{delete_text}</p>
-                        {delete_form}
-                    </details>
-                </div>
-            </details>
-            <FieldMessage id=error_id message=message/>
-        </li>
+        {rename_form}
+        <details class="confirm">
+            <summary>{format!("Delete {word}…")}</summary>
+            <p>{delete_text}</p>
+            {delete_form}
+        </details>
+        <FieldMessage id=error_id message=message/>
     }
 }

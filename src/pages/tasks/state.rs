@@ -332,8 +332,11 @@ fn focus_task(id: Uuid) {
     #[cfg(feature = "hydrate")]
     leptos::prelude::request_animation_frame(move || {
         use leptos::wasm_bindgen::JsCast;
+        let selector = format!("[aria-labelledby=\"task-title-{id}\"]");
         if let Some(check) = document()
-            .get_element_by_id(&format!("check-{id}"))
+            .query_selector(&selector)
+            .ok()
+            .flatten()
             .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
         {
             let _ = check.focus();
