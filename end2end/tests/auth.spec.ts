@@ -130,3 +130,29 @@ test("the old cookie, replayed by hand after sign-out, opens nothing", async ({ 
   await expect(replayPage).toHaveURL("/login?next=/tasks");
   await replay.close();
 });
+
+test.describe("the browser's time zone", () => {
+  test.use({ timezoneId: "Asia/Tokyo" });
+
+  test("registering with JavaScript keeps the browser's time zone", async ({ page }) => {
+    await open(page, "/register", true);
+    await fillCredentials(page, uniqueEmail(), PASSWORD);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page).toHaveURL("/tasks");
+    await gotoHydrated(page, "/settings");
+    await expect(page.getByLabel("Time zone (such as Europe/Berlin)")).toHaveValue("Asia/Tokyo");
+  });
+
+  test.describe("without JavaScript", () => {
+    test.use({ javaScriptEnabled: false });
+
+    test("registering keeps UTC", async ({ page }) => {
+      await open(page, "/register", false);
+      await fillCredentials(page, uniqueEmail(), PASSWORD);
+      await page.getByRole("button", { name: "Create account" }).click();
+      await expect(page).toHaveURL("/tasks");
+      await page.goto("/settings");
+      await expect(page.getByLabel("Time zone (such as Europe/Berlin)")).toHaveValue("UTC");
+    });
+  });
+});

@@ -333,6 +333,10 @@ pub struct TaskChanges {
     /// The counts now, over all of the user's tasks.
     pub active: i64,
     pub completed: i64,
+    /// Whether anything changed at all: a project or a label too (which `changes` leaves out),
+    /// for the sidebar to read its lists again.
+    #[serde(default)]
+    pub anything: bool,
 }
 
 /// One changed task: as it is now, or `None` once deleted.

@@ -89,11 +89,31 @@ pub fn RegisterPage() -> impl IntoView {
     let next = next_param();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let taken = Signal::derive(move || matches!(error.get(), Some(AppError::EmailTaken)));
+    // The browser's time zone, sent with the form once the page has its script: due dates and
+    // Today are then the user's own from the start (UTC without JavaScript; Settings changes it).
+    let zone_ref = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(input) = zone_ref.get() {
+            let options =
+                js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+                    .resolved_options();
+            if let Some(zone) = js_sys::Reflect::get(&options, &"timeZone".into())
+                .ok()
+                .and_then(|zone| zone.as_string())
+            {
+                input.set_value(&zone);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = zone_ref;
+    });
     view! {
         <Title text="Create an account · Taskdeck"/>
         <section class="auth-card">
             <h1>"Create an account"</h1>
             <ActionForm action=action>
+                <input type="hidden" name="timezone" node_ref=zone_ref/>
                 <CredentialFields
                     error=error
                     next=next

@@ -32,6 +32,7 @@ pub async fn register(
     email: String,
     password: String,
     next: Option<String>,
+    timezone: Option<String>,
 ) -> Result<(), AppError> {
     use super::server::{extract, state};
     use crate::domain::Credentials;
@@ -43,8 +44,14 @@ pub async fn register(
     extract::<SameOrigin>(&state).await?;
     let credentials = Credentials::parse(&email, password).map_err(AppError::Validation)?;
     let ClientIp(client_ip) = extract(&state).await?;
-    // The browser's time zone arrives with the organising pages (issue 14); UTC until then.
-    let verified = accounts::register(&state, credentials, &Default::default(), client_ip).await?;
+    // The browser's own zone, as the register page's script filled it in; UTC without
+    // JavaScript, or for a name this server does not know (no reason to refuse an account:
+    // Settings changes it).
+    let zone = timezone
+        .as_deref()
+        .and_then(|name| crate::server::time_zone::TimeZone::parse(name.trim()).ok())
+        .unwrap_or_default();
+    let verified = accounts::register(&state, credentials, &zone, client_ip).await?;
     let session: BrowserSession = extract(&state).await?;
     session
         .sign_in(&state, &verified.user, next.as_deref())

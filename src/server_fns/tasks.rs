@@ -175,6 +175,7 @@ pub async fn changed_tasks(since: String) -> Result<TaskChanges, AppError> {
         Err(FeedError::Database(err)) => return Err(err.into()),
     };
     let counts = tasks::counts(&state.pool, caller.id).await?;
+    let anything = !page.changes.is_empty();
     let changes = page
         .changes
         .into_iter()
@@ -194,6 +195,7 @@ pub async fn changed_tasks(since: String) -> Result<TaskChanges, AppError> {
         reload: false,
         active: counts.active,
         completed: counts.completed,
+        anything,
     })
 }
 

@@ -210,6 +210,31 @@ async fn registering_through_the_form_signs_in(pool: PgPool) {
     assert!(html.contains("grace@example.com"), "{html}");
 }
 
+/// Issue 14: the register page sends the browser's time zone (its script fills in a hidden
+/// field); without one, or with a name the server does not know, the account is in UTC.
+#[sqlx::test]
+async fn registering_through_the_form_keeps_the_browsers_time_zone(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    for (email, zone, kept) in [
+        ("tokyo@example.com", Some("Asia/Tokyo"), "Asia/Tokyo"),
+        ("mars@example.com", Some("Mars/Olympus_Mons"), "UTC"),
+        ("nojs@example.com", None, "UTC"),
+    ] {
+        let mut fields = vec![("email", email), ("password", PASSWORD), ("next", "")];
+        if let Some(zone) = zone {
+            fields.push(("timezone", zone));
+        }
+        let response = own_form_post(&app, "/rpc/register", &fields).await;
+        assert!(response.status().is_redirection(), "{email}");
+        let stored: String = sqlx::query_scalar("SELECT timezone FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(stored, kept, "{email}");
+    }
+}
+
 #[sqlx::test]
 async fn absolute_or_protocol_relative_next_lands_on_tasks(pool: PgPool) {
     let app = TestApp::spawn(pool).await;

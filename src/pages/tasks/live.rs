@@ -246,7 +246,7 @@ mod browser {
                     let Some(since) = state.feed.try_get_value() else {
                         break;
                     };
-                    let read = changed_tasks(since.clone()).await;
+                    let read = changed_tasks(since).await;
                     if live.over() {
                         break;
                     }
@@ -264,10 +264,9 @@ mod browser {
                         }
                         Ok(batch) => {
                             let more = batch.more;
-                            // The cursor moves past any change, a project's or a label's too.
-                            let moved = batch.cursor != since;
+                            let anything = batch.anything;
                             state.take_in(batch);
-                            if moved && !more {
+                            if anything {
                                 if let Some(sidebar) = live.sidebar {
                                     sidebar.reload.try_run(());
                                 }
