@@ -1,40 +1,11 @@
 import type { APIRequestContext, Page } from "@playwright/test";
-import { test, expect, gotoHydrated } from "./fixtures";
+import { test, expect, gotoHydrated, PASSWORD, newUser, api, signIn, type User } from "./fixtures";
 
 // Issue 15, the web app's part: two pages of one user side by side. A change in one, or through
 // the API, appears in the other within a second; an edit made on a stale copy shows the conflict.
 
-const PASSWORD = "correct horse battery";
 /** "Within a second" (issue 15), as the time Playwright gives the page to show a change. */
 const WITHIN = { timeout: 1_000 };
-
-type User = { email: string; token: string };
-
-async function newUser(request: APIRequestContext): Promise<User> {
-  const email = `live-${Date.now()}-${Math.random().toString(36).slice(2, 10)}@example.com`;
-  const response = await request.post("/api/auth/register", { data: { email, password: PASSWORD } });
-  expect(response.status()).toBe(201);
-  return { email, token: (await response.json()).access_token };
-}
-
-async function api(request: APIRequestContext, user: User, method: string, path: string, data?: object) {
-  const response = await request.fetch(path, {
-    method,
-    headers: { authorization: `Bearer ${user.token}` },
-    data,
-  });
-  expect(response.ok(), `${method} ${path}: ${response.status()}`).toBe(true);
-  return response.status() === 204 ? null : response.json();
-}
-
-async function signIn(page: Page, user: User) {
-  await gotoHydrated(page, "/login");
-  await page.getByLabel("Email").fill(user.email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL("/tasks");
-  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
-}
 
 /** Opens the tasks page and waits until its live updates are connected. */
 async function openLive(page: Page) {

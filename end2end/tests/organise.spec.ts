@@ -1,56 +1,21 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { APIRequestContext, Locator, Page, TestInfo } from "@playwright/test";
-import { test, expect, gotoHydrated } from "./fixtures";
+import { test, expect, gotoHydrated, newUser, api, signIn, type User } from "./fixtures";
 
 // Organising tasks: projects and labels in the sidebar, quick add, Today and Upcoming, manual
 // order (keyboard, drag and drop, plain forms), moving between projects, combined filters, and
 // deleting a project with its tasks. With and without JavaScript, axe-clean, light and dark.
 
-const PASSWORD = "correct horse battery";
-
 // Users registered through the API live in UTC; the browser does too, so that the page's own
 // reading of "tomorrow" (quick add's chips) is the server's.
 test.use({ timezoneId: "UTC" });
 
-type User = { email: string; token: string };
 type Entity = { id: string; title?: string; name?: string; project_id?: string | null };
-
-/** A fresh user of its own for every test, registered through the API. */
-async function newUser(request: APIRequestContext): Promise<User> {
-  const email = `organise-${Date.now()}-${Math.random().toString(36).slice(2, 10)}@example.com`;
-  const response = await request.post("/api/auth/register", { data: { email, password: PASSWORD } });
-  expect(response.status()).toBe(201);
-  return { email, token: (await response.json()).access_token };
-}
-
-async function api(request: APIRequestContext, user: User, method: string, path: string, data?: object) {
-  const response = await request.fetch(path, {
-    method,
-    headers: { authorization: `Bearer ${user.token}` },
-    data,
-  });
-  expect(response.ok(), `${method} ${path}: ${response.status()}`).toBe(true);
-  return response.status() === 204 ? null : response.json();
-}
 
 const apiProject = (request: APIRequestContext, user: User, name: string): Promise<Entity> =>
   api(request, user, "POST", "/api/projects", { name });
 const apiTask = (request: APIRequestContext, user: User, data: object): Promise<Entity> =>
   api(request, user, "POST", "/api/tasks", data);
-
-/** Signs in through the form; with JavaScript the page is hydrated first. */
-async function signIn(page: Page, user: User, js = true) {
-  if (js) {
-    await gotoHydrated(page, "/login");
-  } else {
-    await page.goto("/login");
-  }
-  await page.getByLabel("Email").fill(user.email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL("/tasks");
-  if (js) await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
-}
 
 /** Opens a page; with JavaScript, waits until it has hydrated. */
 async function open(page: Page, url: string, js: boolean) {
@@ -283,7 +248,9 @@ async function editMovesProject(page: Page, request: APIRequestContext, js: bool
   await expect(project.locator("option")).toHaveText(["Inbox", "Home", "Work"]);
   await project.selectOption({ label: "Work" });
   await page.getByRole("button", { name: "Save" }).click();
-  // It leaves Home's page, and is Work's now.
+  // Saved (the form closes: while it is open its task shows no title, so the list alone would
+  // read as moved before the save is done), it leaves Home's page, and is Work's now.
+  await expect(page.getByRole("form", { name: "Edit task" })).toHaveCount(0);
   await expect(titles(page)).toHaveText(["Stays at home"]);
   expect(await api(request, user, "GET", `/api/tasks/${task.id}`)).toMatchObject({ project_id: work.id });
   if (js) {

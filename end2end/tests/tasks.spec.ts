@@ -1,18 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { APIRequestContext, Page } from "@playwright/test";
-import { test, expect, gotoHydrated } from "./fixtures";
-
-const PASSWORD = "correct horse battery";
-
-type User = { email: string; token: string };
-
-/** A fresh user of its own for every test, registered through the API. */
-async function newUser(request: APIRequestContext): Promise<User> {
-  const email = `user-${Date.now()}-${Math.random().toString(36).slice(2, 10)}@example.com`;
-  const response = await request.post("/api/auth/register", { data: { email, password: PASSWORD } });
-  expect(response.status()).toBe(201);
-  return { email, token: (await response.json()).access_token };
-}
+import { test, expect, gotoHydrated, PASSWORD, newUser, signIn, type User } from "./fixtures";
 
 async function apiCreate(request: APIRequestContext, user: User, data: object) {
   const response = await request.post("/api/tasks", {
@@ -74,22 +62,6 @@ async function quickAdd(page: Page, request: APIRequestContext, js: boolean) {
   await expect(titles(page)).toHaveText(["Fix bug #123", "Pay rent"]);
   await page.reload();
   await expect(list(page).locator(".meta")).toHaveText([meta]);
-}
-
-/** Signs in through the form; with JavaScript the page is hydrated first. */
-async function signIn(page: Page, user: User, js = true) {
-  if (js) {
-    await gotoHydrated(page, "/login");
-  } else {
-    await page.goto("/login");
-  }
-  await page.getByLabel("Email").fill(user.email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL("/tasks");
-  if (js) {
-    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
-  }
 }
 
 const list = (page: Page) => page.getByRole("list", { name: "Tasks" });

@@ -14,6 +14,7 @@ mod password;
 mod problem;
 pub mod quick_add;
 mod task;
+mod task_form;
 mod task_list;
 pub mod timestamp;
 mod tokens;
@@ -37,9 +38,10 @@ pub use problem::{FieldError, Problem};
 #[cfg(test)]
 pub(crate) use task::sample;
 pub use task::{
-    Description, DescriptionError, NewTask, Task, TaskForm, TaskInput, TaskPatch, TaskPatchInput,
-    Title, TitleError,
+    Description, DescriptionError, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput, Title,
+    TitleError,
 };
+pub use task_form::TaskForm;
 pub use task_list::{
     matches_search, ListEntry, Lists, TaskChange, TaskChanges, TaskFilter, TaskPage, TaskView,
     ViewKind,

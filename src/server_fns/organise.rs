@@ -13,6 +13,17 @@ fn list_id(raw: &str, what: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::parse_str(raw.trim()).map_err(|_| AppError::Missing(what.to_owned()))
 }
 
+/// A name from a form, by `parse` (a project's or a label's rules), its mistake on `name`.
+#[cfg(feature = "ssr")]
+fn parse_name<T, E: std::fmt::Display>(
+    raw: &str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, AppError> {
+    parse(raw).map_err(|e| {
+        AppError::Validation(vec![crate::domain::FieldError::new("name", e.to_string())])
+    })
+}
+
 /// Returns to `back` after a plain form post.
 #[cfg(feature = "ssr")]
 async fn return_to(
@@ -41,11 +52,10 @@ pub async fn sidebar_lists() -> Result<Lists, AppError> {
 pub async fn create_project(name: String) -> Result<(), AppError> {
     use super::server::signed_in;
     use crate::db::projects;
-    use crate::domain::{FieldError, ProjectName};
+    use crate::domain::ProjectName;
 
     let (state, caller) = signed_in(true).await?;
-    let name = ProjectName::parse(&name)
-        .map_err(|e| AppError::Validation(vec![FieldError::new("name", e.to_string())]))?;
+    let name = parse_name(&name, ProjectName::parse)?;
     projects::create(&state.pool, caller.id, &name, &state.config.limits).await?;
     Ok(())
 }
@@ -55,12 +65,11 @@ pub async fn create_project(name: String) -> Result<(), AppError> {
 pub async fn rename_project(id: String, name: String) -> Result<(), AppError> {
     use super::server::signed_in;
     use crate::db::projects;
-    use crate::domain::{FieldError, ProjectName};
+    use crate::domain::ProjectName;
 
     let (state, caller) = signed_in(true).await?;
     let id = list_id(&id, "project")?;
-    let name = ProjectName::parse(&name)
-        .map_err(|e| AppError::Validation(vec![FieldError::new("name", e.to_string())]))?;
+    let name = parse_name(&name, ProjectName::parse)?;
     projects::rename(&state.pool, caller.id, id, &name, None)
         .await?
         .ok_or_else(|| AppError::Missing("project".to_owned()))?;
@@ -87,11 +96,10 @@ pub async fn delete_project(id: String, back: Option<String>) -> Result<(), AppE
 pub async fn create_label(name: String) -> Result<(), AppError> {
     use super::server::signed_in;
     use crate::db::labels;
-    use crate::domain::{FieldError, LabelName};
+    use crate::domain::LabelName;
 
     let (state, caller) = signed_in(true).await?;
-    let name = LabelName::parse(&name)
-        .map_err(|e| AppError::Validation(vec![FieldError::new("name", e.to_string())]))?;
+    let name = parse_name(&name, LabelName::parse)?;
     labels::create(&state.pool, caller.id, &name, &state.config.limits).await?;
     Ok(())
 }
@@ -102,12 +110,11 @@ pub async fn create_label(name: String) -> Result<(), AppError> {
 pub async fn rename_label(id: String, name: String, back: Option<String>) -> Result<(), AppError> {
     use super::server::signed_in;
     use crate::db::labels;
-    use crate::domain::{FieldError, LabelName};
+    use crate::domain::LabelName;
 
     let (state, caller) = signed_in(true).await?;
     let id = list_id(&id, "label")?;
-    let name = LabelName::parse(&name)
-        .map_err(|e| AppError::Validation(vec![FieldError::new("name", e.to_string())]))?;
+    let name = parse_name(&name, LabelName::parse)?;
     labels::rename(&state.pool, caller.id, id, &name, None)
         .await?
         .ok_or_else(|| AppError::Missing("label".to_owned()))?;
@@ -142,41 +149,34 @@ pub async fn move_task(
 ) -> Result<Task, AppError> {
     use super::server::signed_in;
     use crate::db::tasks;
-    use crate::domain::{FieldError, Move, Place};
+    use crate::domain::input::Field;
+    use crate::domain::MoveInput;
 
     let (state, caller) = signed_in(true).await?;
     let id = super::tasks::task_id(&id)?;
-    let anchor = |raw: Option<String>, name: &str| -> Result<Option<uuid::Uuid>, AppError> {
-        match raw.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(raw) => uuid::Uuid::parse_str(raw)
-                .map(Some)
-                .map_err(|_| AppError::Validation(vec![FieldError::new(name, "is not a task")])),
-        }
+    // The form's text as the API's move body, so that the API's rules (and words) apply: an
+    // empty field is absent, an empty `project` the Inbox.
+    let field = |raw: Option<String>, empty: Field<uuid::Uuid>, not_one: &str| match raw
+        .as_deref()
+        .map(str::trim)
+    {
+        None => Field::Absent,
+        Some("") => empty,
+        Some(raw) => uuid::Uuid::parse_str(raw)
+            .map_or_else(|_| Field::Invalid(not_one.to_owned()), Field::Value),
     };
     let project_id = match project.as_deref().map(str::trim) {
-        None => None,
-        Some("" | "inbox") => Some(None),
-        Some(raw) => Some(Some(list_id(raw, "project")?)),
+        Some("inbox") => Field::Null,
+        _ => field(project, Field::Null, crate::db::NOT_YOURS_PROJECT),
     };
-    let place = match (anchor(before, "before")?, anchor(after, "after")?) {
-        (Some(_), Some(_)) => {
-            return Err(AppError::Validation(vec![FieldError::new(
-                "after",
-                "give before or after, not both",
-            )]))
-        }
-        (Some(task), None) => Place::Before(task),
-        (None, Some(task)) => Place::After(task),
-        (None, None) => Place::Top,
-    };
-    if matches!(place, Place::Before(a) | Place::After(a) if a == id) {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "before",
-            "cannot place a task relative to itself",
-        )]));
+    let to = MoveInput {
+        project_id,
+        before: field(before, Field::Absent, "is not a task"),
+        after: field(after, Field::Absent, "is not a task"),
     }
-    let moved = tasks::move_to(&state.pool, caller.id, id, Move { project_id, place }, None)
+    .parse(id)
+    .map_err(|errors| super::tasks::form_fields(AppError::Validation(errors)))?;
+    let moved = tasks::move_to(&state.pool, caller.id, id, to, None)
         .await
         .map_err(|err| super::tasks::form_fields(err.into()))?
         .ok_or(AppError::NotFound)?;

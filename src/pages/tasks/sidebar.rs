@@ -214,7 +214,7 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
         }
     };
     // Its counts as the sidebar's lists now have them.
-    let counts = move || {
+    let counts = Signal::derive(move || {
         sidebar.lists.with(|lists| {
             let list = match kind {
                 Kind::Project => &lists.projects,
@@ -224,7 +224,7 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
                 .find(|e| e.id == id)
                 .map_or((0, 0), |e| (e.open, e.tasks))
         })
-    };
+    });
     // Drop a dragged task on a project to move it there.
     let drop_target = kind == Kind::Project;
     let drop_error = RwSignal::new(None::<String>);
@@ -259,7 +259,7 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
         }
     };
     let count = (kind == Kind::Project).then(|| {
-        let open = move || counts().0;
+        let open = move || counts.get().0;
         view! {
             <span class="count" title=move || format!("{} open", open())>
                 {open}<span class="visually-hidden">" open"</span>
@@ -287,7 +287,7 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
                 <div class="manage-body">
                     {move || {
                         if opened.get() {
-                            view! { <Manage sidebar kind id name=name.clone() current=is_current/> }.into_any()
+                            view! { <Manage sidebar kind id name=name.clone() current=is_current counts/> }.into_any()
                         } else {
                             view! { <a href=manage_href.clone()>"Rename or delete…"</a> }.into_any()
                         }
@@ -310,6 +310,8 @@ fn Manage(
     /// Whether the page shows this project's or label's tasks (it must go elsewhere when it is
     /// deleted, or a label renamed).
     current: Signal<bool>,
+    /// Its open and total tasks (for a label: the tasks that carry it).
+    counts: Signal<(i64, i64)>,
 ) -> impl IntoView {
     let rename_project = ServerAction::<RenameProject>::new();
     let rename_label = ServerAction::<RenameLabel>::new();
@@ -357,26 +359,14 @@ fn Manage(
     let word = kind.word();
     let field_id = format!("rename-{id}");
     let error_id = format!("entry-error-{id}");
-    // Its counts as the sidebar's lists now have them.
-    let counts = move || {
-        sidebar.lists.with(|lists| {
-            let list = match kind {
-                Kind::Project => &lists.projects,
-                Kind::Label => &lists.labels,
-            };
-            list.iter()
-                .find(|e| e.id == id)
-                .map_or((0, 0), |e| (e.open, e.tasks))
-        })
-    };
     let entry_name = name.clone();
     let delete_text = move || match kind {
-        Kind::Project => match counts().1 {
+        Kind::Project => match counts.get().1 {
             0 => format!("Delete the project “{}”? It has no tasks.", entry_name),
             1 => format!("Delete the project “{}” and its 1 task?", entry_name),
             n => format!("Delete the project “{}” and its {n} tasks?", entry_name),
         },
-        Kind::Label => match counts().1 {
+        Kind::Label => match counts.get().1 {
             0 => format!("Delete the label “{}”? No task carries it.", entry_name),
             1 => format!(
                 "Delete the label “{}”? 1 task carries it and keeps the rest of its labels.",
@@ -388,7 +378,7 @@ fn Manage(
             ),
         },
     };
-    let delete_button = move || match (kind, counts().1) {
+    let delete_button = move || match (kind, counts.get().1) {
         (Kind::Project, 0) => "Delete project".to_owned(),
         (Kind::Project, 1) => "Delete project and 1 task".to_owned(),
         (Kind::Project, n) => format!("Delete project and {n} tasks"),
