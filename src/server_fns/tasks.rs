@@ -38,7 +38,7 @@ pub async fn list_tasks(
 ) -> Result<TaskPage, AppError> {
     use super::server::signed_in;
     use crate::db::tasks;
-    use crate::domain::{ListQuery, TaskView, ViewKind};
+    use crate::domain::{FieldError, ListQuery, ParamError, TaskView, ViewKind};
 
     let (state, caller) = signed_in(false).await?;
     let view = view.unwrap_or_default();
@@ -56,8 +56,26 @@ pub async fn list_tasks(
     // the list's snapshot could be the older one and miss a change the cursor skips).
     let counts = tasks::counts(pool, caller.id).await?;
     let today = counts.zone.now().0;
+    // Today's list is read for a date, and its cursor is bound to it (`due_to`): the page's
+    // cursor names that date (`<date>~<cursor>`), so that "Load more" after the user's midnight
+    // continues the list on the screen instead of failing on a cursor of another day's list.
+    let (day, cursor) = match (view.kind, cursor.as_deref()) {
+        (ViewKind::Today, Some(raw)) => match raw.split_once(DAY_MARK) {
+            Some((day, cursor)) => {
+                let day = day.parse().map_err(|_| {
+                    AppError::Validation(vec![FieldError::new(
+                        "cursor",
+                        ParamError::Cursor.to_string(),
+                    )])
+                })?;
+                (day, Some(cursor))
+            }
+            None => (today, Some(raw)),
+        },
+        (_, cursor) => (today, cursor),
+    };
     let query = ListQuery::parse(
-        list_params(&view, today, cursor.as_deref())
+        list_params(&view, day, cursor)
             .iter()
             .map(|(n, v)| (*n, v.as_str())),
         caller.id,
@@ -68,7 +86,10 @@ pub async fn list_tasks(
         // Nothing shown, so a deleted user's session must not pass for an empty list.
         caller.confirm(&state).await?;
     }
-    let next = page.next.map(|next| next.encode(caller.id));
+    let next = page.next.map(|next| match view.kind {
+        ViewKind::Today => format!("{day}{DAY_MARK}{}", next.encode(caller.id)),
+        _ => next.encode(caller.id),
+    });
     Ok(TaskPage {
         tasks: page.tasks,
         next,
@@ -83,6 +104,11 @@ pub async fn list_tasks(
         .encode(caller.id),
     })
 }
+
+/// Between the date of a Today list and the API's cursor in the page's cursor: a character the
+/// API's cursors never hold, and that a URL carries as it is.
+#[cfg(feature = "ssr")]
+const DAY_MARK: char = '~';
 
 /// The API's listing parameters for a page's view on the user's `today`: Today is what is still
 /// to do and due by today, Upcoming what is due after it, both by due date.

@@ -459,3 +459,70 @@ async fn moves_keep_to_the_callers_tasks_and_work_without_javascript(pool: PgPoo
 fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
+
+/// Today's list is read for the user's date; "Load more" after the user's midnight continues the
+/// list the page shows (its cursor names that date) instead of failing on a cursor made for
+/// another day, with and without JavaScript.
+#[sqlx::test]
+async fn loading_more_of_today_after_midnight_continues_the_same_list(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    // Twelve hours behind UTC, then fourteen ahead: the user's date moves on by a day or two
+    // between the two pages, as when midnight passes.
+    let zone = |name: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query("UPDATE users SET timezone = $1 WHERE email = 'ada@example.com'")
+                .bind(name)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    zone("Etc/GMT+12").await;
+    let due = (Utc::now() - Duration::hours(12)).date_naive().to_string();
+    let page_size = usize::try_from(taskdeck::server_fns::tasks::PAGE_SIZE).unwrap();
+    for n in 0..page_size + 5 {
+        ada.create(json!({"title": format!("task {n:02}"), "due_date": due}))
+            .await;
+    }
+    let cookie = sign_in(&app, "ada@example.com").await;
+    let response = call(&app, "/rpc/tasks/list", &[("view", "/today")], &cookie).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let first: TaskPage = response.json().await.unwrap();
+    assert_eq!(first.tasks.len(), page_size);
+    let next = first.next.expect("a second page");
+
+    zone("Pacific/Kiritimati").await;
+    let fields = [("view", "/today"), ("cursor", next.as_str())];
+    let response = call(&app, "/rpc/tasks/list", &fields, &cookie).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let second: TaskPage = response.json().await.unwrap();
+    let titles: Vec<String> = second.tasks.iter().map(|t| t.title.clone()).collect();
+    assert_eq!(
+        titles,
+        ["task 04", "task 03", "task 02", "task 01", "task 00"]
+    );
+    assert!(second.next.is_none());
+
+    // The page's own "Load more" link, without JavaScript.
+    let page = get_with_cookie(
+        &app,
+        &format!("/today?cursor={}", urlencode(&next)),
+        &cookie,
+    )
+    .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains(">task 00</span>") && !page.contains(">task 05</span>"),
+        "{page}"
+    );
+
+    // A cursor with a day that is not a date is refused on `cursor`, as any other mistyped one.
+    let broken = format!("someday~{}", next.split_once('~').map_or("", |(_, c)| c));
+    let fields = [("view", "/today"), ("cursor", broken.as_str())];
+    let response = call(&app, "/rpc/tasks/list", &fields, &cookie).await;
+    let error = app_error(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(error.field("cursor").is_some(), "{error:?}");
+}
