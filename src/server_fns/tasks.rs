@@ -38,7 +38,10 @@ pub async fn list_tasks(
 ) -> Result<TaskPage, AppError> {
     use super::server::signed_in;
     use crate::db::tasks;
-    use crate::domain::{FieldError, ListQuery, ParamError, TaskView, ViewKind};
+    use crate::domain::{
+        FieldError, ListQuery, ParamError, TaskView, ViewKind, MAX_DUE_YEAR, MIN_DUE_YEAR,
+    };
+    use chrono::Datelike;
 
     let (state, caller) = signed_in(false).await?;
     let view = view.unwrap_or_default();
@@ -62,12 +65,18 @@ pub async fn list_tasks(
     let (day, cursor) = match (view.kind, cursor.as_deref()) {
         (ViewKind::Today, Some(raw)) => match raw.split_once(DAY_MARK) {
             Some((day, cursor)) => {
-                let day = day.parse().map_err(|_| {
-                    AppError::Validation(vec![FieldError::new(
-                        "cursor",
-                        ParamError::Cursor.to_string(),
-                    )])
-                })?;
+                // A date a due date can have (else it is no cursor of ours: the API would
+                // name `due_to`, a field the page does not have).
+                let day = day
+                    .parse::<chrono::NaiveDate>()
+                    .ok()
+                    .filter(|d| (MIN_DUE_YEAR..=MAX_DUE_YEAR).contains(&d.year()))
+                    .ok_or_else(|| {
+                        AppError::Validation(vec![FieldError::new(
+                            "cursor",
+                            ParamError::Cursor.to_string(),
+                        )])
+                    })?;
                 (day, Some(cursor))
             }
             None => (today, Some(raw)),

@@ -519,10 +519,17 @@ async fn loading_more_of_today_after_midnight_continues_the_same_list(pool: PgPo
         "{page}"
     );
 
-    // A cursor with a day that is not a date is refused on `cursor`, as any other mistyped one.
-    let broken = format!("someday~{}", next.split_once('~').map_or("", |(_, c)| c));
-    let fields = [("view", "/today"), ("cursor", broken.as_str())];
-    let response = call(&app, "/rpc/tasks/list", &fields, &cookie).await;
-    let error = app_error(response, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert!(error.field("cursor").is_some(), "{error:?}");
+    // A cursor with a day that is not a date (or not one a task can be due on) is refused on
+    // `cursor` alone, as any other mistyped one.
+    let api_cursor = next.split_once('~').map_or("", |(_, c)| c);
+    for day in ["someday", "0100-01-01"] {
+        let broken = format!("{day}~{api_cursor}");
+        let fields = [("view", "/today"), ("cursor", broken.as_str())];
+        let response = call(&app, "/rpc/tasks/list", &fields, &cookie).await;
+        let error = app_error(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert!(
+            error.field("cursor").is_some() && error.field("due_to").is_none(),
+            "{day}: {error:?}"
+        );
+    }
 }
