@@ -103,7 +103,8 @@ pub(super) fn AddTaskForm(
                 line.set(title.clone());
             }
             match result {
-                Ok(task) => match current.get_value() {
+                // The page may be gone by now (a navigation while the create was on its way).
+                Ok(task) => match current.try_get_value().flatten() {
                     Some(state) => {
                         // Counted here only when no read of changes (whose counts would hold it)
                         // has come in since it was sent; merged, not inserted: a read may have

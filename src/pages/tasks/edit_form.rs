@@ -280,12 +280,12 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
                     <label for=field("project")>"Project"</label>
                     <select id=field("project") name="project" node_ref=project_ref>
                         <option value="" selected=project_id.is_none()>"Inbox"</option>
-                        {move || projects()
-                            .into_iter()
-                            .map(|(pid, name)| view! {
-                                <option value=pid.to_string() selected=project_id == Some(pid)>{name}</option>
-                            })
-                            .collect_view()}
+                        // Keyed by id: when the lists change (a project added in the sidebar or
+                        // elsewhere), each option keeps its element, so the one the user chose
+                        // stays chosen, with its own value.
+                        <For each=projects key=|(pid, _)| *pid let((pid, name))>
+                            <option value=pid.to_string() selected=project_id == Some(pid)>{name}</option>
+                        </For>
                     </select>
                     <FieldMessage id=field("project-error") message=project_error/>
                 </div>

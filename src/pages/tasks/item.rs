@@ -7,7 +7,7 @@ use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
 
 use super::edit_form::EditTaskForm;
-use super::state::ListState;
+use super::state::{focus_task, ListState};
 use crate::domain::Sort;
 use crate::domain::Task;
 use crate::error::AppError;
@@ -36,6 +36,7 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
             flipped.completed = !task.completed;
             let before = task.clone();
             state.replace(flipped);
+            focus_task(id);
             state.set_busy(id, true);
             let version = Some(before.version);
             spawn_local(async move {
@@ -57,6 +58,8 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
                     }
                 }
                 state.set_busy(id, false);
+                // Each answer redraws the task; the keyboard stays on it.
+                focus_task(id);
             });
         }
     };
@@ -182,7 +185,9 @@ pub(super) fn TaskItem(task: Task, state: ListState) -> AnyView {
             class:completed=completed
             class:busy=busy
             class:dragging=move || state.dragging.get() == Some(id)
-            draggable=move || manual().then_some("true")
+            // Not while its form is open: a drop would reload it over what is being typed
+            // (and a draggable row keeps the mouse from selecting text in its fields).
+            draggable=move || (manual() && !editing()).then_some("true")
             on:keydown=on_keydown
             on:dragstart=on_drag_start
             on:dragover=on_drag_over

@@ -81,7 +81,12 @@ impl ListState {
     /// Opens the edit form of `id` (at most one is open), or closes it (`None`); changes held
     /// back while another task was edited are shown now.
     pub(super) fn edit(&self, id: Option<Uuid>) {
+        let closed = self.editing.get_untracked().filter(|_| id.is_none());
         self.editing.set(id);
+        if let Some(closed) = closed {
+            // The form's fields are gone, and the keyboard with them: back to its task.
+            focus_task(closed);
+        }
         let mut released = Vec::new();
         self.held.update(|held| {
             let (kept, out): (Vec<_>, Vec<_>) = held.drain(..).partition(|c| Some(c.id) == id);
@@ -152,15 +157,13 @@ impl ListState {
                 // the order now puts it.
                 if matches!(view.sort(), Sort::Created | Sort::Manual) {
                     tasks[at] = task;
-                } else {
-                    tasks.remove(at);
-                    let to = tasks
-                        .iter()
-                        .position(|t| view.before(&task, t))
-                        .unwrap_or(tasks.len());
-                    tasks.insert(to, task);
+                    return;
                 }
-                return;
+                // Else it leaves and comes back where the order puts it, under the same rules
+                // as a new task: outside what this page holds, it is left to the page it now
+                // belongs to (kept, a later "Load more" would skip it as a duplicate and show
+                // the tasks after it above it).
+                tasks.remove(at);
             }
             if !shown {
                 return;
@@ -326,12 +329,19 @@ impl ListState {
     }
 }
 
-/// Puts the keyboard back on a task's checkbox once it is drawn again (a moved task is redrawn:
-/// its version changed).
-fn focus_task(id: Uuid) {
+/// Puts the keyboard back on a task's checkbox once it is drawn again (a moved, toggled or
+/// saved task is redrawn: its version changed), unless the keyboard is somewhere else by then
+/// (only a focus that fell to the page with the old elements is taken back).
+pub(super) fn focus_task(id: Uuid) {
     #[cfg(feature = "hydrate")]
     leptos::prelude::request_animation_frame(move || {
         use leptos::wasm_bindgen::JsCast;
+        let lost = document()
+            .active_element()
+            .is_none_or(|e| e.tag_name().eq_ignore_ascii_case("body"));
+        if !lost {
+            return;
+        }
         let selector = format!("[aria-labelledby=\"task-title-{id}\"]");
         if let Some(check) = document()
             .query_selector(&selector)
@@ -512,9 +522,28 @@ mod tests {
                 sort: Sort::Due,
                 ..TaskView::default()
             };
-            let state = list_in(view, vec![a.clone(), b, c], false, false);
+            let state = list_in(
+                view.clone(),
+                vec![a.clone(), b.clone(), c.clone()],
+                false,
+                false,
+            );
             state.merge(newer(&a, |t| t.due_date = Some(today + Duration::days(4))));
             assert_eq!(titles(&state), ["b", "c", "a"]);
+            // Past the last shown task while another page follows, it is that page's: kept
+            // here, "Load more" would skip it and put the tasks before it below it.
+            let state = list_in(
+                view.clone(),
+                vec![a.clone(), b.clone(), c.clone()],
+                false,
+                true,
+            );
+            state.merge(newer(&a, |t| t.due_date = Some(today + Duration::days(4))));
+            assert_eq!(titles(&state), ["b", "c"]);
+            // Before the first task of a later page: an earlier page's.
+            let state = list_in(view, vec![a, b, c.clone()], true, false);
+            state.merge(newer(&c, |t| t.due_date = Some(today)));
+            assert_eq!(titles(&state), ["a", "b"]);
         });
     }
 
