@@ -1,7 +1,7 @@
 //! Projects: a user's named lists of tasks. Deleting one deletes its tasks (the foreign key's
 //! `ON DELETE CASCADE`, in the same statement).
 
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
 use super::labels::lock_user_for_creation;
@@ -149,16 +149,40 @@ pub async fn rename(
     .await?)
 }
 
+/// How many times a project's deletion runs while tasks keep moving into it (each time, the
+/// tasks that moved in before it are deleted too).
+const DELETE_ATTEMPTS: usize = 5;
+
 /// Deletes a project and its tasks, in one statement. Whether it existed (at a version
 /// `if_match` names).
 pub async fn delete(
-    db: impl PgExecutor<'_>,
+    pool: &PgPool,
     user_id: Uuid,
     id: Uuid,
     if_match: IfMatch<'_>,
 ) -> Result<bool, WriteError> {
+    for _ in 0..DELETE_ATTEMPTS {
+        match delete_once(pool, user_id, id, if_match).await {
+            // A task moved or created into the project after the statement began, committed
+            // before it ended: it still names the project (no cascade deletes it uncounted,
+            // see the migration project_tasks_counted). Again, with it in view.
+            Err(sqlx::Error::Database(db)) if db.constraint() == Some("tasks_project_fkey") => {}
+            result => return Ok(result?),
+        }
+    }
+    Err(WriteError::Changed(
+        "tasks kept moving into the project while it was being deleted",
+    ))
+}
+
+async fn delete_once(
+    pool: &PgPool,
+    user_id: Uuid,
+    id: Uuid,
+    if_match: IfMatch<'_>,
+) -> Result<bool, sqlx::Error> {
     // The tasks first, counted off the user's `task_count`, then the project (whose foreign key
-    // would otherwise delete them uncounted). The tasks are locked in id order first, as moves
+    // refuses the deletion while a task still names it). The tasks are locked in id order first, as moves
     // and a label's rename or delete lock them, so that none of those can deadlock with this.
     let deleted = sqlx::query_scalar!(
         r#"WITH locked AS (
@@ -185,7 +209,7 @@ pub async fn delete(
         id,
         if_match,
     )
-    .fetch_optional(db)
+    .fetch_optional(pool)
     .await?;
     Ok(deleted.is_some())
 }

@@ -601,6 +601,73 @@ async fn a_users_task_count_follows_creates_and_every_kind_of_delete(pool: PgPoo
     assert_eq!(count().await, 1);
 }
 
+/// A task moved into a project while the project is being deleted goes with it, counted off
+/// `users.task_count`: the deletion's statement, which counts the tasks it deletes, did not see
+/// the task (the move had not committed when it began), and a cascade from the project would
+/// delete it uncounted, leaving the count one too high for good.
+#[sqlx::test]
+async fn a_task_moved_into_a_project_being_deleted_is_counted_off(pool: PgPool) {
+    use taskdeck::domain::{Limits, NewTask, ProjectName};
+    let user = insert_user(&pool, "ada@example.com").await.unwrap();
+    let limits = Limits::default();
+    let project =
+        taskdeck::db::projects::create(&pool, user, &ProjectName::parse("Home").unwrap(), &limits)
+            .await
+            .unwrap();
+    let mut inbox = None;
+    for i in 0..3 {
+        let mut task = NewTask::parse(&format!("t{i}"), None, false).unwrap();
+        task.project_id = (i > 0).then_some(project.id);
+        let created = taskdeck::db::tasks::create(&pool, user, &task, &limits)
+            .await
+            .unwrap();
+        inbox = inbox.or(Some(created.id));
+    }
+    // The move, in flight: its write done, not yet committed.
+    let mut moving = pool.begin().await.unwrap();
+    sqlx::query("UPDATE tasks SET project_id = $3 WHERE user_id = $1 AND id = $2")
+        .bind(user)
+        .bind(inbox)
+        .bind(project.id)
+        .execute(&mut *moving)
+        .await
+        .unwrap();
+    let deletion = taskdeck::db::projects::delete(&pool, user, project.id, None);
+    let commit = async {
+        // Once the deletion waits for the move's lock on the project, the move commits.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the deletion never waited"
+            );
+            tokio::task::yield_now().await;
+        }
+        moving.commit().await.unwrap();
+    };
+    let (deleted, ()) = tokio::join!(deletion, commit);
+    assert!(deleted.unwrap());
+    let (stored, actual): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT task_count FROM users WHERE id = $1), \
+                (SELECT count(*) FROM tasks WHERE user_id = $1)",
+    )
+    .bind(user)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((stored, actual), (0, 0));
+}
+
 /// The due order's number is computed twice: by the database, as the generated column
 /// `due_rank` that the due sort and filters walk, and by the application, for the filters'
 /// bounds and the cursor (`domain::due_rank`). They must agree to the minute, or a filter would
