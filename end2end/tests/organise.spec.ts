@@ -549,6 +549,52 @@ test.describe("without JavaScript", () => {
   test("deleting a project names its task count and takes its tasks", async ({ page, request }) => {
     await deleteProject(page, request, false);
   });
+
+  test("renaming or deleting a label from another view returns to that view", async ({ page, request }) => {
+    const user = await newUser(request);
+    await apiTask(request, user, { title: "Call the plumber", labels: ["errands"], due_date: isoDay(0) });
+    await apiTask(request, user, { title: "Read a book", labels: ["someday"] });
+    await signIn(page, user, false);
+    await open(page, "/today", false);
+    await expect(heading(page)).toHaveText("Today");
+
+    const errands = manage(page, "label", "errands");
+    await openManage(errands, false);
+    await errands.getByLabel("Name").fill("chores");
+    await errands.getByRole("button", { name: "Rename" }).click();
+    await expect(heading(page)).toHaveText("Today");
+    expect(new URL(page.url()).pathname).toBe("/today");
+    await expect(labelLink(page, "chores")).toBeVisible();
+
+    const someday = manage(page, "label", "someday");
+    await openManage(someday, false);
+    await someday.locator("details.confirm > summary").click();
+    await someday.getByRole("button", { name: "Delete label" }).click();
+    await expect(heading(page)).toHaveText("Today");
+    expect(new URL(page.url()).pathname).toBe("/today");
+    await expect(labelLink(page, "someday")).toHaveCount(0);
+  });
+});
+
+test("the edit form's mistakes are tied to their fields", async ({ page, request }) => {
+  const user = await newUser(request);
+  await apiTask(request, user, { title: "Pay rent" });
+  await signIn(page, user);
+  await gotoHydrated(page, "/tasks");
+  await page.getByRole("link", { name: "Edit “Pay rent”" }).click();
+  const form = page.getByRole("form", { name: "Edit task" });
+  await expect(form).toBeVisible();
+  // A time without a date, and 21 labels: refused before anything is sent, each beside its field.
+  await form.getByLabel("Time").fill("09:00");
+  await form.getByLabel(/^Labels/).fill(Array.from({ length: 21 }, (_, i) => `l${i}`).join(", "));
+  await form.getByRole("button", { name: "Save" }).click();
+  for (const name of ["Time", /^Labels/]) {
+    const field = form.getByLabel(name);
+    await expect(field).toHaveAttribute("aria-invalid", "true");
+    await expect(field).toHaveAccessibleDescription(/./);
+  }
+  await expect(form.getByLabel("Due date")).not.toHaveAttribute("aria-invalid", "true");
+  await expect(form.getByLabel("Title", { exact: true })).not.toHaveAttribute("aria-invalid", "true");
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -238,6 +238,12 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
     let description_field = format!("edit-description-{id}");
     let title_error_id = format!("edit-title-error-{id}");
     let description_error_id = format!("edit-description-error-{id}");
+    // A field with an error is marked invalid and described by its message, so that a screen
+    // reader reads the message with the field (not only once, as the alert comes).
+    let invalid = |error: Signal<Option<String>>| move || error.get().is_some().then_some("true");
+    let described = |error: Signal<Option<String>>, id: String| {
+        move || error.get().is_some().then(|| id.clone())
+    };
     view! {
         <form
             class="edit-task"
@@ -270,7 +276,14 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
             </div>
             <div class="field">
                 <label for=description_field.clone()>"Notes"</label>
-                <textarea id=description_field name="description" rows="2" node_ref=description_ref>
+                <textarea
+                    id=description_field
+                    name="description"
+                    rows="2"
+                    node_ref=description_ref
+                    aria-invalid=invalid(description_error)
+                    aria-describedby=described(description_error, description_error_id.clone())
+                >
                     {task.description.clone().unwrap_or_default()}
                 </textarea>
                 <FieldMessage id=description_error_id message=description_error/>
@@ -278,7 +291,13 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
             <div class="field-row">
                 <div class="field">
                     <label for=field("project")>"Project"</label>
-                    <select id=field("project") name="project" node_ref=project_ref>
+                    <select
+                        id=field("project")
+                        name="project"
+                        node_ref=project_ref
+                        aria-invalid=invalid(project_error)
+                        aria-describedby=described(project_error, field("project-error"))
+                    >
                         <option value="" selected=project_id.is_none()>"Inbox"</option>
                         // Keyed by id: when the lists change (a project added in the sidebar or
                         // elsewhere), each option keeps its element, so the one the user chose
@@ -291,7 +310,13 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
                 </div>
                 <div class="field">
                     <label for=field("priority")>"Priority"</label>
-                    <select id=field("priority") name="priority" node_ref=priority_ref>
+                    <select
+                        id=field("priority")
+                        name="priority"
+                        node_ref=priority_ref
+                        aria-invalid=invalid(priority_error)
+                        aria-describedby=described(priority_error, field("priority-error"))
+                    >
                         {(0..=Priority::MAX)
                             .rev()
                             .map(|p| view! {
@@ -303,18 +328,43 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
                 </div>
                 <div class="field">
                     <label for=field("due-date")>"Due date"</label>
-                    <input id=field("due-date") name="due_date" type="date" value=due_date node_ref=date_ref/>
+                    <input
+                        id=field("due-date")
+                        name="due_date"
+                        type="date"
+                        value=due_date
+                        node_ref=date_ref
+                        aria-invalid=invalid(date_error)
+                        aria-describedby=described(date_error, field("due-date-error"))
+                    />
                     <FieldMessage id=field("due-date-error") message=date_error/>
                 </div>
                 <div class="field">
                     <label for=field("due-time")>"Time"</label>
-                    <input id=field("due-time") name="due_time" type="time" value=due_time node_ref=time_ref/>
+                    <input
+                        id=field("due-time")
+                        name="due_time"
+                        type="time"
+                        value=due_time
+                        node_ref=time_ref
+                        aria-invalid=invalid(time_error)
+                        aria-describedby=described(time_error, field("due-time-error"))
+                    />
                     <FieldMessage id=field("due-time-error") message=time_error/>
                 </div>
             </div>
             <div class="field">
                 <label for=field("labels")>"Labels " <span class="hint">"(comma-separated)"</span></label>
-                <input id=field("labels") name="labels" type="text" value=labels_text node_ref=labels_ref autocomplete="off"/>
+                <input
+                    id=field("labels")
+                    name="labels"
+                    type="text"
+                    value=labels_text
+                    node_ref=labels_ref
+                    autocomplete="off"
+                    aria-invalid=invalid(labels_error)
+                    aria-describedby=described(labels_error, field("labels-error"))
+                />
                 <FieldMessage id=field("labels-error") message=labels_error/>
             </div>
             <div class="actions">

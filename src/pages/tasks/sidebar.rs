@@ -287,7 +287,7 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
                 <div class="manage-body">
                     {move || {
                         if opened.get() {
-                            view! { <Manage sidebar kind id name=name.clone() current=is_current counts/> }.into_any()
+                            view! { <Manage sidebar view kind id name=name.clone() current=is_current counts/> }.into_any()
                         } else {
                             view! { <a href=manage_href.clone()>"Rename or delete…"</a> }.into_any()
                         }
@@ -304,6 +304,8 @@ fn Entry(sidebar: Sidebar, view: Memo<TaskView>, kind: Kind, entry: ListEntry) -
 #[component]
 fn Manage(
     sidebar: Sidebar,
+    /// The page's view, where a form without JavaScript returns to.
+    view: Memo<TaskView>,
     kind: Kind,
     id: uuid::Uuid,
     name: String,
@@ -339,6 +341,15 @@ fn Manage(
     // what was renamed or deleted must go elsewhere).
     let navigate = leptos_router::hooks::use_navigate();
     let was_current = move || current.get_untracked();
+    // Without JavaScript, a delete or a label's rename returns to the page's view, as the script
+    // keeps it; to all tasks when that view was of what changed.
+    let back = move || {
+        if current.get() {
+            "/tasks".to_owned()
+        } else {
+            view.with(|v| v.url(None, None))
+        }
+    };
     Effect::new(move |before: Option<usize>| {
         let now = done();
         if before.is_some_and(|b| b != now) {
@@ -398,7 +409,7 @@ fn Manage(
             view! {
                 <ActionForm action=delete_project>
                     <input type="hidden" name="id" value=id.to_string()/>
-                    <input type="hidden" name="back" value="/tasks"/>
+                    <input type="hidden" name="back" value=back/>
                     <button type="submit" class="danger">{delete_button}</button>
                 </ActionForm>
             }
@@ -408,7 +419,7 @@ fn Manage(
             view! {
                 <ActionForm action=rename_label attr:class="rename">
                     <input type="hidden" name="id" value=id.to_string()/>
-                    <input type="hidden" name="back" value="/tasks"/>
+                    <input type="hidden" name="back" value=back/>
                     <label for=field_id.clone()>"Name"</label>
                     <input id=field_id.clone() name="name" type="text" value=name.clone() required/>
                     <button type="submit">"Rename"</button>
@@ -418,7 +429,7 @@ fn Manage(
             view! {
                 <ActionForm action=delete_label>
                     <input type="hidden" name="id" value=id.to_string()/>
-                    <input type="hidden" name="back" value="/tasks"/>
+                    <input type="hidden" name="back" value=back/>
                     <button type="submit" class="danger">{delete_button}</button>
                 </ActionForm>
             }
