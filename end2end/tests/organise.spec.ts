@@ -550,6 +550,29 @@ test.describe("without JavaScript", () => {
     await deleteProject(page, request, false);
   });
 
+  test("a refused edit comes back as it was typed, beside its message", async ({ page, request }) => {
+    const user = await newUser(request);
+    await apiTask(request, user, { title: "Pay rent" });
+    await signIn(page, user, false);
+    await page.getByRole("link", { name: "Edit “Pay rent”" }).click();
+    const form = page.getByRole("form", { name: "Edit task" });
+    await form.getByLabel("Title", { exact: true }).fill("Pay the rent");
+    await form.getByLabel("Notes").fill("Before the 5th");
+    const labels = Array.from({ length: 21 }, (_, i) => `tag${i}`).join(", ");
+    await form.getByLabel(/^Labels/).fill(labels);
+    await form.getByRole("button", { name: "Save" }).click();
+
+    await expect(form.getByLabel(/^Labels/)).toHaveAccessibleDescription("must have at most 20 labels");
+    await expect(form.getByLabel("Title", { exact: true })).toHaveValue("Pay the rent");
+    await expect(form.getByLabel("Notes")).toHaveValue("Before the 5th");
+    await expect(form.getByLabel(/^Labels/)).toHaveValue(labels);
+    // Nothing saved; once fixed, the same form saves.
+    expect(await api(request, user, "GET", "/api/tasks")).toMatchObject([{ title: "Pay rent" }]);
+    await form.getByLabel(/^Labels/).fill("bills");
+    await form.getByRole("button", { name: "Save" }).click();
+    await expect(titles(page)).toHaveText(["Pay the rent"]);
+  });
+
   test("renaming or deleting a label from another view returns to that view", async ({ page, request }) => {
     const user = await newUser(request);
     await apiTask(request, user, { title: "Call the plumber", labels: ["errands"], due_date: isoDay(0) });

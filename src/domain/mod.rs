@@ -41,7 +41,7 @@ pub use task::{
     Description, DescriptionError, NewTask, Task, TaskInput, TaskPatch, TaskPatchInput, Title,
     TitleError,
 };
-pub use task_form::TaskForm;
+pub use task_form::{KeptEdit, TaskForm};
 pub use task_list::{
     matches_search, ListEntry, Lists, TaskChange, TaskChanges, TaskFilter, TaskPage, TaskView,
     ViewKind,

@@ -21,6 +21,57 @@ pub struct TaskForm<'a> {
     pub due_time: Option<&'a str>,
 }
 
+/// An edit form a browser without JavaScript posted and the server refused (a mistake in a
+/// field): kept in the session for the one render of the page the post returns to, so that the
+/// form comes back as the user left it, beside its messages, not as the task is stored. Without
+/// it, everything typed was lost (the redirect carries the error, never what was typed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeptEdit {
+    pub id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub project: Option<String>,
+    pub labels: Option<String>,
+    pub priority: Option<String>,
+    pub due_date: Option<String>,
+    pub due_time: Option<String>,
+}
+
+impl KeptEdit {
+    /// A form bigger than this is not kept: every field's own bound is far below it (the notes'
+    /// 10,000 characters the largest), so such a post is no one's typing, and the session is a
+    /// database row.
+    pub const MAX_BYTES: usize = 16 * 1024;
+
+    /// The form as posted, if it is small enough to keep.
+    pub fn of(id: Uuid, form: &TaskForm<'_>) -> Option<Self> {
+        let owned = |value: Option<&str>| value.map(str::to_owned);
+        let kept = Self {
+            id,
+            title: form.title.to_owned(),
+            description: owned(form.description),
+            project: owned(form.project),
+            labels: owned(form.labels),
+            priority: owned(form.priority),
+            due_date: owned(form.due_date),
+            due_time: owned(form.due_time),
+        };
+        let size = kept.title.len()
+            + [
+                &kept.description,
+                &kept.project,
+                &kept.labels,
+                &kept.priority,
+                &kept.due_date,
+                &kept.due_time,
+            ]
+            .iter()
+            .map(|v| v.as_ref().map_or(0, String::len))
+            .sum::<usize>();
+        (size <= Self::MAX_BYTES).then_some(kept)
+    }
+}
+
 impl TaskForm<'_> {
     /// The fields beyond title and notes that the web app's edit form shows (sent along as
     /// `fields`: a browser sends an empty field as no value, which would leave it unchanged).
@@ -108,6 +159,34 @@ mod tests {
     use chrono::{NaiveDate, NaiveTime};
 
     use super::*;
+
+    #[test]
+    fn a_refused_form_is_kept_as_typed_unless_it_is_too_big_to_be_typing() {
+        let id = Uuid::nil();
+        let form = TaskForm {
+            title: " Pay rent ",
+            labels: Some("a, b"),
+            due_time: Some("9"),
+            ..TaskForm::default()
+        };
+        let kept = KeptEdit::of(id, &form).expect("kept");
+        assert_eq!(
+            (
+                kept.title.as_str(),
+                kept.labels.as_deref(),
+                kept.due_time.as_deref()
+            ),
+            (" Pay rent ", Some("a, b"), Some("9"))
+        );
+        assert_eq!(kept.description, None, "not sent, not kept");
+        let huge = "x".repeat(KeptEdit::MAX_BYTES);
+        let form = TaskForm {
+            title: "t",
+            description: Some(&huge),
+            ..TaskForm::default()
+        };
+        assert_eq!(KeptEdit::of(id, &form), None);
+    }
 
     #[test]
     fn the_edit_form_changes_what_it_sends_and_names_each_mistake() {

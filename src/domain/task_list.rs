@@ -290,6 +290,9 @@ pub struct TaskPage {
     /// [`changed_tasks`](crate::server_fns::tasks::changed_tasks)): every change the page may not
     /// show comes after it.
     pub feed: String,
+    /// The edit form a post without JavaScript left refused, as it was typed (once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<super::KeptEdit>,
 }
 
 /// The web app's sidebar: the user's projects and labels, each with its counts.

@@ -36,11 +36,12 @@ pub async fn list_tasks(
     view: Option<String>,
     cursor: Option<String>,
 ) -> Result<TaskPage, AppError> {
-    use super::server::signed_in;
+    use super::server::{extract, signed_in};
     use crate::db::tasks;
     use crate::domain::{
         FieldError, ListQuery, ParamError, TaskView, ViewKind, MAX_DUE_YEAR, MIN_DUE_YEAR,
     };
+    use crate::server::browser::session::BrowserSession;
     use chrono::Datelike;
 
     let (state, caller) = signed_in(false).await?;
@@ -95,6 +96,11 @@ pub async fn list_tasks(
         // Nothing shown, so a deleted user's session must not pass for an empty list.
         caller.confirm(&state).await?;
     }
+    // A refused edit form of this browser's, for the page it returned to.
+    let kept = extract::<BrowserSession>(&state)
+        .await?
+        .take_kept_edit()
+        .await?;
     let next = page.next.map(|next| match view.kind {
         ViewKind::Today => format!("{day}{DAY_MARK}{}", next.encode(caller.id)),
         _ => next.encode(caller.id),
@@ -111,6 +117,7 @@ pub async fn list_tasks(
             after: None,
         }
         .encode(caller.id),
+        kept,
     })
 }
 
@@ -337,7 +344,8 @@ pub async fn update_task(
 ) -> Result<Task, AppError> {
     use super::server::{extract, signed_in};
     use crate::db::tasks;
-    use crate::domain::TaskForm;
+    use crate::domain::{KeptEdit, TaskForm};
+    use crate::server::browser::session::BrowserSession;
     use crate::server::browser::FormPost;
 
     let (state, caller) = signed_in(true).await?;
@@ -359,7 +367,7 @@ pub async fn update_task(
         shown(due_date, "due_date"),
         shown(due_time, "due_time"),
     );
-    let patch = TaskForm {
+    let form = TaskForm {
         title: &title,
         description: description.as_deref(),
         project: project.as_deref(),
@@ -367,20 +375,37 @@ pub async fn update_task(
         priority: priority.as_deref(),
         due_date: due_date.as_deref(),
         due_time: due_time.as_deref(),
-    }
-    .parse()
-    .map_err(AppError::Validation)?;
+    };
     let expected = version.map(|v| [v]);
-    let updated = tasks::update(
-        &state.pool,
-        caller.id,
-        id,
-        &patch,
-        &state.config.limits,
-        expected.as_ref().map(<[i64; 1]>::as_slice),
-    )
-    .await
-    .map_err(|err| form_fields(err.into()))?;
+    let updated = match form.parse() {
+        Ok(patch) => tasks::update(
+            &state.pool,
+            caller.id,
+            id,
+            &patch,
+            &state.config.limits,
+            expected.as_ref().map(<[i64; 1]>::as_slice),
+        )
+        .await
+        .map_err(|err| form_fields(err.into())),
+        Err(errors) => Err(AppError::Validation(errors)),
+    };
+    let updated = match updated {
+        Err(err @ AppError::Validation(_)) => {
+            // Without JavaScript the page comes back with the error only: what was typed waits
+            // in the session for it.
+            if extract::<FormPost>(&state).await?.0 {
+                if let Some(kept) = KeptEdit::of(id, &form) {
+                    extract::<BrowserSession>(&state)
+                        .await?
+                        .keep_edit(&kept)
+                        .await?;
+                }
+            }
+            return Err(err);
+        }
+        other => other?,
+    };
     let Some(task) = updated else {
         return Err(refused(&state, &caller, id, version).await);
     };

@@ -533,3 +533,83 @@ async fn loading_more_of_today_after_midnight_continues_the_same_list(pool: PgPo
         );
     }
 }
+
+/// Without JavaScript, an edit the server refuses comes back as it was typed, beside its
+/// messages, once; and the stored task is untouched. (The redirect carries the error only: what
+/// was typed waits in the session for that one render.)
+#[sqlx::test]
+async fn a_refused_edit_without_javascript_comes_back_as_typed(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let ada = ApiClient::new(&app, "ada@example.com").await;
+    let home = project(&ada, "Home").await;
+    let task = ada
+        .create(json!({"title": "Pay rent", "description": "Monthly"}))
+        .await;
+    let id = task["id"].as_str().unwrap().to_owned();
+    let cookie = sign_in(&app, "ada@example.com").await;
+    let origin = app.origin();
+    let form_page = format!("/tasks?edit={id}");
+    let labels = (0..21)
+        .map(|i| format!("tag{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let response = post_from(
+        &app,
+        "/rpc/tasks/update",
+        &[
+            ("id", &id),
+            ("title", "Pay the rent <now>"),
+            ("description", "Before the 5th"),
+            ("project", &home),
+            ("labels", &labels),
+            ("priority", "2"),
+            ("due_date", "2027-01-05"),
+            ("due_time", "09:30"),
+            ("fields", TaskForm::FIELDS),
+            ("back", "/tasks"),
+        ],
+        &origin,
+        &format!("{origin}{form_page}"),
+        Some(&cookie),
+    )
+    .await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let back = location(&response);
+    let back = back.strip_prefix(&origin).unwrap_or(&back).to_owned();
+    assert!(
+        back.starts_with(&form_page) && back.contains("__err"),
+        "{back}"
+    );
+
+    let page = get_with_cookie(&app, &back, &cookie).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    for typed in [
+        "value=\"Pay the rent &lt;now&gt;\"",
+        ">Before the 5th</textarea>",
+        &format!("value=\"{labels}\""),
+        "value=\"2027-01-05\"",
+        "value=\"09:30\"",
+        &format!("value=\"{home}\" selected"),
+        "value=\"2\" selected",
+        "must have at most 20 labels",
+    ] {
+        assert!(page.contains(typed), "{typed} in {page}");
+    }
+    let (_, stored) = ada.get_json(&format!("/api/tasks/{id}")).await;
+    assert_eq!(
+        (&stored["title"], &stored["version"]),
+        (&json!("Pay rent"), &task["version"])
+    );
+
+    // Once: the form opened again shows the task as stored.
+    let page = get_with_cookie(&app, &form_page, &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("value=\"Pay rent\"") && !page.contains("Pay the rent"),
+        "{page}"
+    );
+}

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 
 use super::state::{ListState, Sidebar};
 use crate::components::{FieldMessage, FormError};
-use crate::domain::{Priority, Task, TaskChange, TaskForm};
+use crate::domain::{KeptEdit, Priority, Task, TaskChange, TaskForm};
 use crate::error::AppError;
 use crate::server_fns::tasks::{update_task, UpdateTask};
 
@@ -226,13 +226,44 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
         }
         projects
     };
-    let labels_text = task.labels.join(", ");
-    let priority = task.priority;
-    let due_date = task.due_date.map(|d| d.to_string()).unwrap_or_default();
-    let due_time = task
-        .due_time
-        .map(|t| t.format("%H:%M").to_string())
-        .unwrap_or_default();
+    // The fields as a refused post without JavaScript left them (kept for this one render),
+    // else as the task is stored.
+    let kept = state
+        .kept
+        .try_get_value()
+        .flatten()
+        .filter(|kept| kept.id == id);
+    let typed = |value: fn(&KeptEdit) -> Option<&String>, stored: String| match &kept {
+        Some(kept) => value(kept).cloned().unwrap_or_default(),
+        None => stored,
+    };
+    let title = match &kept {
+        Some(kept) => kept.title.clone(),
+        None => task.title.clone(),
+    };
+    let description = typed(
+        |k| k.description.as_ref(),
+        task.description.clone().unwrap_or_default(),
+    );
+    let chosen_project = match kept.as_ref().and_then(|k| k.project.as_deref()) {
+        Some(raw) => uuid::Uuid::try_parse(raw.trim()).ok(),
+        None => project_id,
+    };
+    let labels_text = typed(|k| k.labels.as_ref(), task.labels.join(", "));
+    let priority = kept
+        .as_ref()
+        .and_then(|k| k.priority.as_deref()?.trim().parse::<i16>().ok())
+        .unwrap_or(task.priority);
+    let due_date = typed(
+        |k| k.due_date.as_ref(),
+        task.due_date.map(|d| d.to_string()).unwrap_or_default(),
+    );
+    let due_time = typed(
+        |k| k.due_time.as_ref(),
+        task.due_time
+            .map(|t| t.format("%H:%M").to_string())
+            .unwrap_or_default(),
+    );
     let field = move |name: &str| format!("edit-{name}-{id}");
     let title_field = format!("edit-title-{id}");
     let description_field = format!("edit-description-{id}");
@@ -264,7 +295,7 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
                     id=title_field
                     name="title"
                     type="text"
-                    value=task.title.clone()
+                    value=title
                     node_ref=title_ref
                     aria-invalid=move || title_error.get().is_some().then_some("true")
                     aria-describedby={
@@ -284,7 +315,7 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
                     aria-invalid=invalid(description_error)
                     aria-describedby=described(description_error, description_error_id.clone())
                 >
-                    {task.description.clone().unwrap_or_default()}
+                    {description}
                 </textarea>
                 <FieldMessage id=description_error_id message=description_error/>
             </div>
@@ -298,12 +329,12 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
                         aria-invalid=invalid(project_error)
                         aria-describedby=described(project_error, field("project-error"))
                     >
-                        <option value="" selected=project_id.is_none()>"Inbox"</option>
+                        <option value="" selected=chosen_project.is_none()>"Inbox"</option>
                         // Keyed by id: when the lists change (a project added in the sidebar or
                         // elsewhere), each option keeps its element, so the one the user chose
                         // stays chosen, with its own value.
                         <For each=projects key=|(pid, _)| *pid let((pid, name))>
-                            <option value=pid.to_string() selected=project_id == Some(pid)>{name}</option>
+                            <option value=pid.to_string() selected=chosen_project == Some(pid)>{name}</option>
                         </For>
                     </select>
                     <FieldMessage id=field("project-error") message=project_error/>

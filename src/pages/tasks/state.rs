@@ -36,6 +36,9 @@ pub(super) struct ListState {
     pub(super) reads: StoredValue<u64>,
     /// The task being dragged to another place.
     pub(super) dragging: RwSignal<Option<Uuid>>,
+    /// An edit form a post without JavaScript left refused, as typed: its form opens with it
+    /// once.
+    pub(super) kept: StoredValue<Option<crate::domain::KeptEdit>>,
 }
 
 /// The sidebar's lists, shared with the forms that offer projects (context of the tasks
@@ -75,6 +78,7 @@ impl ListState {
             held: RwSignal::new(Vec::new()),
             reads: StoredValue::new(0),
             dragging: RwSignal::new(None),
+            kept: StoredValue::new(page.kept),
         }
     }
 
@@ -83,6 +87,10 @@ impl ListState {
     pub(super) fn edit(&self, id: Option<Uuid>) {
         let closed = self.editing.get_untracked().filter(|_| id.is_none());
         self.editing.set(id);
+        if closed.is_some() {
+            // What a refused post left typed is for the form it came back to, not a later one.
+            self.kept.try_update_value(|kept| *kept = None);
+        }
         if let Some(closed) = closed {
             // The form's fields are gone, and the keyboard with them: back to its task.
             focus_task(closed);

@@ -23,6 +23,8 @@ use crate::server::state::AppState;
 pub const SESSION_COOKIE: &str = "taskdeck_session";
 
 const JWT_KEY: &str = "jwt";
+/// A refused edit form, kept for one render ([`KeptEdit`](crate::domain::KeptEdit)).
+const KEPT_EDIT_KEY: &str = "kept_edit";
 use crate::db::sessions::USER_KEY;
 /// When the session's lifetime last restarted (Unix seconds).
 const RENEWED_KEY: &str = "renewed_at";
@@ -95,6 +97,33 @@ impl FromRequestParts<AppState> for SessionUser {
 }
 
 impl BrowserSession {
+    /// Keeps a refused edit form for the next render of its page (one at a time: a newer one
+    /// replaces it).
+    pub async fn keep_edit(&self, kept: &crate::domain::KeptEdit) -> Result<(), AppError> {
+        self.session
+            .insert(KEPT_EDIT_KEY, kept)
+            .await
+            .map_err(|err| internal(&err))
+    }
+
+    /// The kept edit form, taken: a later render shows the task as stored. Read first, so that a
+    /// render without one writes nothing (tower-sessions saves a session marked changed, and a
+    /// removal marks it whether or not there was anything to remove).
+    pub async fn take_kept_edit(&self) -> Result<Option<crate::domain::KeptEdit>, AppError> {
+        let kept = self
+            .session
+            .get::<crate::domain::KeptEdit>(KEPT_EDIT_KEY)
+            .await
+            .map_err(|err| internal(&err))?;
+        if kept.is_some() {
+            self.session
+                .remove_value(KEPT_EDIT_KEY)
+                .await
+                .map_err(|err| internal(&err))?;
+        }
+        Ok(kept)
+    }
+
     /// The signed-in caller, if any (resolved once per request; see [`SignedIn`]).
     pub async fn caller(&self, state: &AppState) -> Result<Option<Caller>, AppError> {
         self.signed_in
