@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
+use axum::handler::HandlerWithoutStateExt;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{middleware, Router};
@@ -21,6 +22,7 @@ use tokio::sync::Semaphore;
 use tower::ServiceExt;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::services::ServeDir;
 
 use super::browser::{self, middleware as browser_layers};
 use super::config::{Config, HttpConfig};
@@ -214,6 +216,32 @@ async fn deadline(State(state): State<AppState>, request: Request, next: Next) -
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
+    // The files of the site's root (`public/`, copied there by cargo-leptos), and for any other
+    // path the app's own "not found" page.
+    let render = leptos_axum::render_app_to_stream_with_context(
+        {
+            let state = state.clone();
+            move || leptos::prelude::provide_context(state.clone())
+        },
+        {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        },
+    );
+    let not_found = move |request: Request| {
+        let render = render.clone();
+        async move {
+            let mut response = render(request).await;
+            // Not found, unless the page answered otherwise (a redirect to sign in).
+            if response.status() == axum::http::StatusCode::OK {
+                *response.status_mut() = axum::http::StatusCode::NOT_FOUND;
+            }
+            response
+        }
+    };
+    let site_files = ServeDir::new(&*state.leptos_options.site_root)
+        .call_fallback_on_method_not_allowed(true)
+        .fallback(not_found.into_service());
     // Pages and server functions: the only routes with a browser session. The API (bearer
     // tokens), the probes and the bundle never read a cookie, so they skip the cookie parsing
     // and session bookkeeping every request here pays.
@@ -225,7 +253,14 @@ pub fn router(state: AppState) -> Router {
             crate::server_fns::EVENTS_PATH,
             axum::routing::get(super::events::session_events),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // The site's own files (the favicons), else the app's "not found" page. Not leptos_axum's
+        // `file_and_error_handler`: for a file it found, that handler takes a `ResponseOptions`
+        // from whatever reactive owner its thread had last, and moves that one's headers into
+        // the file's answer. When another request's page was rendering, that page lost its
+        // headers (its Content-Security-Policy: the page then came with the default
+        // `default-src 'none'`, unstyled and without its scripts) and the favicon carried them.
+        // Shown by tests/api/routing.rs (a page beside favicon requests).
+        .fallback_service(site_files)
         .layer(middleware::from_fn(browser_layers::server_fn_error_status))
         // Each page render and each call gets a fresh once-per-request cache of its caller.
         .layer(middleware::from_fn(browser_layers::session_cache))

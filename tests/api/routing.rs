@@ -54,3 +54,43 @@ async fn static_files_are_served_from_the_site_root(pool: PgPool) {
         std::fs::read("public/favicon.svg").unwrap()
     );
 }
+
+/// A page keeps its own headers while other clients fetch the site's files. (leptos_axum's file
+/// handler, which served them before, moved the headers of a page being rendered at the same
+/// time into the file's answer: the page came without its Content-Security-Policy, so with the
+/// default `default-src 'none'`, unstyled and without its scripts, about one page in five.)
+#[sqlx::test]
+async fn a_page_keeps_its_headers_while_the_sites_files_are_fetched(pool: PgPool) {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::copy("public/favicon.svg", site.path().join("favicon.svg")).unwrap();
+    let app = TestApp::builder(pool).site_root(site.path()).spawn().await;
+    crate::helpers::ApiClient::new(&app, "ada@example.com").await;
+    let cookie = crate::browser::sign_in(&app, "ada@example.com").await;
+    let csp = |response: &reqwest::Response| {
+        response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    for round in 0..60 {
+        let (page, first, second) = tokio::join!(
+            crate::browser::get_with_cookie(&app, "/tasks", &cookie),
+            app.get("/favicon.svg"),
+            app.get("/favicon.svg"),
+        );
+        assert_eq!(page.status(), 200);
+        assert!(
+            csp(&page).contains("script-src 'self' 'nonce-"),
+            "round {round}: the page's policy was {}",
+            csp(&page)
+        );
+        for file in [first, second] {
+            assert_eq!(file.status(), 200);
+            assert!(
+                csp(&file).starts_with("default-src 'none'"),
+                "{}",
+                csp(&file)
+            );
+        }
+    }
+}
