@@ -1,5 +1,6 @@
-//! Projects: a user's named lists of tasks. Deleting one deletes its tasks (the foreign key's
-//! `ON DELETE CASCADE`, in the same statement).
+//! Projects: a user's named lists of tasks. Deleting one deletes its tasks, counted off the
+//! user's `task_count`, in the same statement (the foreign key does not cascade: see
+//! [`delete`]).
 
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
@@ -182,8 +183,9 @@ async fn delete_once(
     if_match: IfMatch<'_>,
 ) -> Result<bool, sqlx::Error> {
     // The tasks first, counted off the user's `task_count`, then the project (whose foreign key
-    // refuses the deletion while a task still names it). The tasks are locked in id order first, as moves
-    // and a label's rename or delete lock them, so that none of those can deadlock with this.
+    // refuses the deletion while a task still names it). The tasks are locked in id order first,
+    // as moves and a label's rename or delete lock them, so that none of those can deadlock with
+    // this.
     let deleted = sqlx::query_scalar!(
         r#"WITH locked AS (
                SELECT id FROM tasks WHERE user_id = $1 AND project_id = $2

@@ -30,7 +30,7 @@ pub use listing::{
 pub use organise::{
     due_rank, parse_due_date, parse_due_time, DueError, Label, LabelInput, LabelName, Labels,
     LabelsError, Limits, Move, MoveInput, NameError, Place, Priority, PriorityError, Project,
-    ProjectInput, ProjectName, MAX_DUE_YEAR, MIN_DUE_YEAR, NO_DUE_RANK,
+    ProjectInput, ProjectName, NO_DUE_RANK,
 };
 pub use password::{Password, PasswordError};
 pub use problem::{FieldError, Problem};

@@ -45,8 +45,20 @@ impl KeptEdit {
 
     /// The form as posted, if it is small enough to keep.
     pub fn of(id: Uuid, form: &TaskForm<'_>) -> Option<Self> {
+        let sent = [
+            Some(form.title),
+            form.description,
+            form.project,
+            form.labels,
+            form.priority,
+            form.due_date,
+            form.due_time,
+        ];
+        if sent.iter().flatten().map(|f| f.len()).sum::<usize>() > Self::MAX_BYTES {
+            return None;
+        }
         let owned = |value: Option<&str>| value.map(str::to_owned);
-        let kept = Self {
+        Some(Self {
             id,
             title: form.title.to_owned(),
             description: owned(form.description),
@@ -55,20 +67,7 @@ impl KeptEdit {
             priority: owned(form.priority),
             due_date: owned(form.due_date),
             due_time: owned(form.due_time),
-        };
-        let size = kept.title.len()
-            + [
-                &kept.description,
-                &kept.project,
-                &kept.labels,
-                &kept.priority,
-                &kept.due_date,
-                &kept.due_time,
-            ]
-            .iter()
-            .map(|v| v.as_ref().map_or(0, String::len))
-            .sum::<usize>();
-        (size <= Self::MAX_BYTES).then_some(kept)
+        })
     }
 }
 

@@ -38,11 +38,8 @@ pub async fn list_tasks(
 ) -> Result<TaskPage, AppError> {
     use super::server::{extract, signed_in};
     use crate::db::tasks;
-    use crate::domain::{
-        FieldError, ListQuery, ParamError, TaskView, ViewKind, MAX_DUE_YEAR, MIN_DUE_YEAR,
-    };
+    use crate::domain::{ListQuery, TaskView, ViewKind};
     use crate::server::browser::session::BrowserSession;
-    use chrono::Datelike;
 
     let (state, caller) = signed_in(false).await?;
     let view = view.unwrap_or_default();
@@ -64,22 +61,8 @@ pub async fn list_tasks(
     // cursor names that date (`<date>~<cursor>`), so that "Load more" after the user's midnight
     // continues the list on the screen instead of failing on a cursor of another day's list.
     let (day, cursor) = match (view.kind, cursor.as_deref()) {
-        (ViewKind::Today, Some(raw)) => match raw.split_once(DAY_MARK) {
-            Some((day, cursor)) => {
-                // A date a due date can have (else it is no cursor of ours: the API would
-                // name `due_to`, a field the page does not have).
-                let day = day
-                    .parse::<chrono::NaiveDate>()
-                    .ok()
-                    .filter(|d| (MIN_DUE_YEAR..=MAX_DUE_YEAR).contains(&d.year()))
-                    .ok_or_else(|| {
-                        AppError::Validation(vec![FieldError::new(
-                            "cursor",
-                            ParamError::Cursor.to_string(),
-                        )])
-                    })?;
-                (day, Some(cursor))
-            }
+        (ViewKind::Today, Some(raw)) => match split_day(raw)? {
+            Some((day, cursor)) => (day, Some(cursor)),
             None => (today, Some(raw)),
         },
         (_, cursor) => (today, cursor),
@@ -125,6 +108,25 @@ pub async fn list_tasks(
 /// API's cursors never hold, and that a URL carries as it is.
 #[cfg(feature = "ssr")]
 const DAY_MARK: char = '~';
+
+/// A Today cursor's date and the API's cursor after it (`<date>~<cursor>`), if it names a date.
+/// The date must be one a task can be due on; else it is no cursor of ours (the API would name
+/// `due_to`, a field the page does not have).
+#[cfg(feature = "ssr")]
+fn split_day(raw: &str) -> Result<Option<(chrono::NaiveDate, &str)>, AppError> {
+    use crate::domain::{parse_due_date, FieldError, ParamError};
+
+    let Some((day, cursor)) = raw.split_once(DAY_MARK) else {
+        return Ok(None);
+    };
+    let day = parse_due_date(day).map_err(|_| {
+        AppError::Validation(vec![FieldError::new(
+            "cursor",
+            ParamError::Cursor.to_string(),
+        )])
+    })?;
+    Ok(Some((day, cursor)))
+}
 
 /// The API's listing parameters for a page's view on the user's `today`: Today is what is still
 /// to do and due by today, Upcoming what is due after it, both by due date.
@@ -390,23 +392,17 @@ pub async fn update_task(
         .map_err(|err| form_fields(err.into())),
         Err(errors) => Err(AppError::Validation(errors)),
     };
-    let updated = match updated {
-        Err(err @ AppError::Validation(_)) => {
-            // Without JavaScript the page comes back with the error only: what was typed waits
-            // in the session for it.
-            if extract::<FormPost>(&state).await?.0 {
-                if let Some(kept) = KeptEdit::of(id, &form) {
-                    extract::<BrowserSession>(&state)
-                        .await?
-                        .keep_edit(&kept)
-                        .await?;
-                }
-            }
-            return Err(err);
+    // Without JavaScript the page comes back with the error only: what was typed waits in the
+    // session for it.
+    if matches!(updated, Err(AppError::Validation(_))) && extract::<FormPost>(&state).await?.0 {
+        if let Some(kept) = KeptEdit::of(id, &form) {
+            extract::<BrowserSession>(&state)
+                .await?
+                .keep_edit(&kept)
+                .await?;
         }
-        other => other?,
-    };
-    let Some(task) = updated else {
+    }
+    let Some(task) = updated? else {
         return Err(refused(&state, &caller, id, version).await);
     };
     extract::<FormPost>(&state)

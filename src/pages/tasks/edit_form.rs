@@ -237,10 +237,7 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
         Some(kept) => value(kept).cloned().unwrap_or_default(),
         None => stored,
     };
-    let title = match &kept {
-        Some(kept) => kept.title.clone(),
-        None => task.title.clone(),
-    };
+    let title = typed(|k| Some(&k.title), task.title.clone());
     let description = typed(
         |k| k.description.as_ref(),
         task.description.clone().unwrap_or_default(),
@@ -297,11 +294,8 @@ pub(super) fn EditTaskForm(task: Task, state: ListState) -> AnyView {
                     type="text"
                     value=title
                     node_ref=title_ref
-                    aria-invalid=move || title_error.get().is_some().then_some("true")
-                    aria-describedby={
-                        let id = title_error_id.clone();
-                        move || title_error.get().is_some().then(|| id.clone())
-                    }
+                    aria-invalid=invalid(title_error)
+                    aria-describedby=described(title_error, title_error_id.clone())
                 />
                 <FieldMessage id=title_error_id message=title_error/>
             </div>

@@ -87,11 +87,9 @@ impl ListState {
     pub(super) fn edit(&self, id: Option<Uuid>) {
         let closed = self.editing.get_untracked().filter(|_| id.is_none());
         self.editing.set(id);
-        if closed.is_some() {
+        if let Some(closed) = closed {
             // What a refused post left typed is for the form it came back to, not a later one.
             self.kept.try_update_value(|kept| *kept = None);
-        }
-        if let Some(closed) = closed {
             // The form's fields are gone, and the keyboard with them: back to its task.
             focus_task(closed);
         }
